@@ -1,0 +1,1 @@
+"""Attune: the backend of a couples app."""

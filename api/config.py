@@ -1,0 +1,110 @@
+"""Settings, read once from the environment (prefix ATTUNE_, plus DATABASE_URL and REDIS_URL)."""
+
+import json
+from enum import StrEnum
+from functools import lru_cache
+from typing import Annotated
+
+from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Only ever used outside production: the start refuses it when ATTUNE_ENV=production.
+DEVELOPMENT_SIGNING_KEYS = {"dev-1": "attune-development-signing-key-do-not-use-in-production"}
+MIN_KEY_BYTES = 32
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+class MailBackend(StrEnum):
+    console = "console"
+    smtp = "smtp"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ATTUNE_", extra="ignore", frozen=True)
+
+    env: Environment = Environment.development
+    database_url: str = Field(
+        default="sqlite:///./attune.db",
+        validation_alias=AliasChoices("DATABASE_URL", "ATTUNE_DATABASE_URL"),
+    )
+    redis_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("REDIS_URL", "ATTUNE_REDIS_URL")
+    )
+    auto_migrate: bool | None = Field(
+        default=None,
+        description="Apply migrations when serving; defaults to on for SQLite, off otherwise.",
+    )
+    db_pool_size: int = 40
+
+    # Tokens. The keyring is a JSON object {kid: secret}; the last entry signs, all verify.
+    jwt_keys: Annotated[dict[str, str], Field(default_factory=lambda: DEVELOPMENT_SIGNING_KEYS)]
+    jwt_issuer: str = "attune"
+    jwt_audience: str = "attune-api"
+    access_token_ttl_seconds: int = 600
+    refresh_idle_days: int = 30
+    refresh_absolute_days: int = 90
+    password_reset_ttl_minutes: int = 20
+    email_verification_ttl_hours: int = 48
+
+    # Argon2id; OWASP's m=19 MiB, t=2, p=1. Tests lower these, nothing else should.
+    argon2_memory_kib: int = 19456
+    argon2_time_cost: int = 2
+    password_hash_concurrency: int = 2
+
+    # Rate limits, in the `limits` library's notation.
+    login_limit_per_account: str = "10/15minutes"
+    login_limit_per_address: str = "30/minute"
+    register_limit_per_address: str = "20/hour"
+    reset_limit_per_account: str = "3/hour"
+    reset_limit_per_address: str = "10/hour"
+    verification_limit_per_account: str = "5/hour"
+
+    # Mail.
+    mail_backend: MailBackend = MailBackend.console
+    mail_from: str = "Attune <no-reply@attune.invalid>"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    # Where the app opens mailed links; tokens travel in the fragment, never sent to a server.
+    app_link_base: str = "https://app.attune.invalid"
+
+    log_level: str = "INFO"
+
+    @field_validator("jwt_keys", mode="before")
+    @classmethod
+    def _parse_keyring(cls, value: object) -> object:
+        return json.loads(value) if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> "Settings":
+        if not self.jwt_keys:
+            raise ValueError("ATTUNE_JWT_KEYS needs at least one key")
+        for kid, secret in self.jwt_keys.items():
+            if len(secret.encode()) < MIN_KEY_BYTES:
+                raise ValueError(f"signing key {kid!r} is shorter than {MIN_KEY_BYTES} bytes")
+        if self.env is Environment.production:
+            if set(self.jwt_keys) & set(DEVELOPMENT_SIGNING_KEYS):
+                raise ValueError("the development signing key cannot be used in production")
+            if self.mail_backend is MailBackend.console:
+                raise ValueError("the console mail backend is refused in production")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def migrate_on_start(self) -> bool:
+        return self.is_sqlite if self.auto_migrate is None else self.auto_migrate
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

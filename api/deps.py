@@ -1,0 +1,63 @@
+"""Dependencies shared by the routers, as Annotated aliases."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlmodel import Session
+
+from api.db import get_session
+from api.errors import Unauthorized
+from api.models import User
+from api.runtime import Runtime
+from api.security.jwt import InvalidToken
+from api.services import sessions
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def get_now(runtime: Annotated[Runtime, Depends(get_runtime)]) -> datetime:
+    return runtime.clock.now()
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+Now = Annotated[datetime, Depends(get_now)]
+ClientAddress = Annotated[str, Depends(client_address)]
+
+_bearer = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: the user, and the login session their token belongs to."""
+
+    user: User
+    session_id: str
+
+
+def get_caller(
+    db: SessionDep,
+    runtime: RuntimeDep,
+    now: Now,
+    token: Annotated[str | None, Depends(_bearer)],
+) -> Caller:
+    if not token:
+        raise Unauthorized("Sign in: this needs an `Authorization: Bearer` token.")
+    try:
+        claims = runtime.tokens.keyring.read_access_token(token, now)
+    except InvalidToken as exc:
+        raise Unauthorized("The access token is invalid or expired.", invalid_token=True) from exc
+    return Caller(user=sessions.user_of_access(db, claims, now), session_id=claims.session_id)
+
+
+CurrentCaller = Annotated[Caller, Depends(get_caller)]

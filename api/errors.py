@@ -1,0 +1,194 @@
+"""Every error the API answers, as RFC 9457 problem details, from one set of handlers."""
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.request_context import current_request_id
+
+log = logging.getLogger("api.errors")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "urn:attune:problem:"
+
+
+class FieldError(BaseModel):
+    loc: list[str | int] = Field(description='Where the bad value is, e.g. ["body", "email"].')
+    msg: str = Field(description="What is wrong with it. Never repeats the submitted value.")
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem details object."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(examples=["urn:attune:problem:not-found"])
+    title: str = Field(examples=["Not found"])
+    status: int = Field(examples=[404])
+    detail: str = Field(examples=["No such assignment."])
+    errors: list[FieldError] | None = Field(
+        default=None, description="For validation errors (422): one entry per bad field."
+    )
+
+
+class AppError(Exception):
+    status: int = 500
+    title: str = "Internal server error"
+    slug: str = "internal"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.headers = dict(headers or {})
+        self.extra = dict(extra or {})
+
+
+class BadRequest(AppError):
+    status, title, slug = 400, "Bad request", "bad-request"
+
+
+class Unauthorized(AppError):
+    status, title, slug = 401, "Unauthorized", "unauthorized"
+
+    def __init__(self, detail: str, *, invalid_token: bool = False) -> None:
+        challenge = 'Bearer error="invalid_token"' if invalid_token else "Bearer"
+        super().__init__(detail, headers={"WWW-Authenticate": challenge})
+
+
+class Forbidden(AppError):
+    status, title, slug = 403, "Forbidden", "forbidden"
+
+
+class NotFound(AppError):
+    status, title, slug = 404, "Not found", "not-found"
+
+
+class Conflict(AppError):
+    status, title, slug = 409, "Conflict", "conflict"
+
+
+class Gone(AppError):
+    status, title, slug = 410, "Gone", "gone"
+
+
+class PreconditionFailed(AppError):
+    status, title, slug = 412, "Precondition failed", "precondition-failed"
+
+
+class Unprocessable(AppError):
+    status, title, slug = 422, "Unprocessable content", "validation"
+
+    def __init__(self, detail: str, *, loc: list[str | int] | None = None) -> None:
+        errors = [{"loc": loc, "msg": detail}] if loc else []
+        super().__init__(detail, extra={"errors": errors} if errors else None)
+
+
+class RateLimited(AppError):
+    status, title, slug = 429, "Too many requests", "rate-limited"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            f"Too many requests; try again in {retry_after} seconds.",
+            headers={"Retry-After": str(retry_after)},
+        )
+
+
+class ServiceUnavailable(AppError):
+    status, title, slug = 503, "Service unavailable", "unavailable"
+
+
+# Errors raised by routing itself (no route, wrong method) and by the server's limits.
+_HTTP_PROBLEMS = {
+    404: ("Not found", "not-found", "No such path; the API's paths are listed at /docs."),
+    405: ("Method not allowed", "method-not-allowed", "See the Allow header for what works here."),
+    413: ("Content too large", "too-large", "The request body is larger than allowed."),
+}
+
+
+def problem_response(
+    status: int,
+    title: str,
+    slug: str,
+    detail: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> JSONResponse:
+    body = {"type": PROBLEM_TYPE_BASE + slug, "title": title, "status": status, "detail": detail}
+    body.update(extra or {})
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    # Pydantic's `input` and `ctx` can hold the submitted value (a password, an answer): dropped.
+    return [{"loc": list(error["loc"]), "msg": error["msg"]} for error in exc.errors()]
+
+
+async def _on_app_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    return problem_response(
+        exc.status, exc.title, exc.slug, exc.detail, headers=exc.headers, extra=exc.extra
+    )
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return problem_response(
+        422,
+        "Unprocessable content",
+        "validation",
+        "The request is not valid; see `errors`.",
+        extra={"errors": _field_errors(exc)},
+    )
+
+
+async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    title, slug, detail = _HTTP_PROBLEMS.get(exc.status_code, ("Error", "http-error", "Error."))
+    return problem_response(exc.status_code, title, slug, detail, headers=exc.headers)
+
+
+async def _on_unhandled(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", extra={"request_id": current_request_id()})
+    return problem_response(
+        500,
+        "Internal server error",
+        "internal",
+        f"Something went wrong on our side. Request id: {current_request_id()}.",
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _on_app_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(Exception, _on_unhandled)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` entry documenting a route's error answers with the Problem schema."""
+    described = {
+        400: "The request cannot be carried out as sent.",
+        401: "Missing, expired or invalid credentials.",
+        403: "Authenticated, but not allowed to do this.",
+        404: "No such resource for the caller.",
+        409: "Conflicts with the current state.",
+        410: "No longer available.",
+        412: "The resource changed since the version given in If-Match.",
+        422: "Invalid input; `errors` lists each bad field.",
+        429: "Rate limited; `Retry-After` says when to try again.",
+        503: "Not ready to serve.",
+    }
+    return {status: {"model": Problem, "description": described[status]} for status in statuses}

@@ -1,0 +1,90 @@
+"""The application factory."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.clock import Clock
+from api.config import Settings, get_settings
+from api.db import head_revision
+from api.errors import install_error_handlers
+from api.observability import RequestLogMiddleware, configure_logging
+from api.openapi import DESCRIPTION, TAGS, problem_media_types
+from api.routers import auth, health, me
+from api.runtime import Runtime
+
+
+def operation_id(route: APIRoute) -> str:
+    """`tag_name`, e.g. `auth_register`: short, stable method names in generated clients."""
+    return f"{route.tags[0]}_{route.name}"
+
+
+class NoStoreByDefault:
+    """Personal data must never sit in a shared cache: `no-store` unless a route says otherwise."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/v1/"):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_no_store(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = message.setdefault("headers", [])
+                if not any(name.lower() == b"cache-control" for name, _ in headers):
+                    headers.append((b"cache-control", b"no-store"))
+            await send(message)
+
+        await self.app(scope, receive, send_no_store)
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    runtime = Runtime.from_settings(settings, clock)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        runtime.database.dispose()
+
+    app = FastAPI(
+        title="Attune API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        generate_unique_id_function=operation_id,
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    app.state.schema_head = head_revision()
+    install_error_handlers(app)
+    for router in (health.router, auth.router, me.router):
+        app.include_router(router)
+    app.add_middleware(NoStoreByDefault)
+    app.add_middleware(RequestLogMiddleware)
+    _install_openapi(app)
+    return app
+
+
+def _install_openapi(app: FastAPI) -> None:
+    default_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = problem_media_types(default_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def create_served_app() -> FastAPI:
+    """Entry point for uvicorn workers (`api.main:create_served_app`, factory mode)."""
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)

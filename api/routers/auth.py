@@ -1,0 +1,222 @@
+"""/v1/auth: register, log in, refresh, log out, passwords, email verification."""
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Depends, Response, status
+from fastapi.security import OAuth2PasswordRequestForm
+
+from api.deps import ClientAddress, CurrentCaller, Now, RuntimeDep, SessionDep
+from api.errors import Unauthorized, problem_responses
+from api.schemas.account import (
+    EmailVerificationConfirmIn,
+    PasswordChangeIn,
+    PasswordResetConfirmIn,
+    PasswordResetIn,
+    RefreshIn,
+    RegisterIn,
+    TokenOut,
+)
+from api.schemas.render import token_out
+from api.security.passwords import MAX_LENGTH
+from api.services import accounts, sessions
+
+router = APIRouter(prefix="/v1/auth", tags=["auth"])
+
+
+@router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create an account",
+    description="Creates the account, signs it in, and mails a link to verify the address.",
+    responses=problem_responses(409, 422, 429),
+)
+def register(
+    body: RegisterIn,
+    db: SessionDep,
+    runtime: RuntimeDep,
+    now: Now,
+    address: ClientAddress,
+    background: BackgroundTasks,
+) -> TokenOut:
+    runtime.limiter.hit(runtime.settings.register_limit_per_address, "register-address", address)
+    user = accounts.register(
+        db,
+        runtime.hasher,
+        email=body.email,
+        password=body.password,
+        display_name=body.display_name,
+        timezone=body.timezone,
+        locale=body.locale,
+        now=now,
+    )
+    issued = sessions.start_session(db, runtime.tokens, user, now)
+    mail = accounts.request_email_verification(
+        db,
+        user,
+        now=now,
+        ttl=timedelta(hours=runtime.settings.email_verification_ttl_hours),
+        link_base=runtime.settings.app_link_base,
+    )
+    background.add_task(runtime.mailer.send, mail)
+    return token_out(issued)
+
+
+@router.post(
+    "/token",
+    summary="Log in (OAuth2 password flow)",
+    description=(
+        "Form fields `username` (the email) and `password`. This is what the Authorize "
+        "button of /docs uses. A wrong email and a wrong password answer alike."
+    ),
+    responses=problem_responses(401, 422, 429),
+)
+def token(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    db: SessionDep,
+    runtime: RuntimeDep,
+    now: Now,
+    address: ClientAddress,
+) -> TokenOut:
+    settings = runtime.settings
+    runtime.limiter.hit(settings.login_limit_per_address, "login-address", address)
+    email = accounts.normalize_email(form.username)
+    runtime.limiter.hit(settings.login_limit_per_account, "login-account", email)
+    if len(form.password) > MAX_LENGTH:
+        raise Unauthorized("Incorrect email or password.")
+    user = accounts.authenticate(db, runtime.hasher, email, form.password)
+    return token_out(sessions.start_session(db, runtime.tokens, user, now))
+
+
+@router.post(
+    "/refresh",
+    summary="Trade a refresh token for a new pair",
+    description=(
+        "The refresh token is spent. Presenting a spent one again revokes every token of "
+        "that login and answers 401."
+    ),
+    responses=problem_responses(401, 422),
+)
+def refresh(body: RefreshIn, db: SessionDep, runtime: RuntimeDep, now: Now) -> TokenOut:
+    return token_out(sessions.rotate_refresh_token(db, runtime.tokens, body.refresh_token, now))
+
+
+@router.post(
+    "/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Log out",
+    description="Revokes the login this refresh token belongs to. Unknown tokens also get 204.",
+    responses=problem_responses(422),
+)
+def logout(body: RefreshIn, db: SessionDep, now: Now) -> Response:
+    sessions.end_session(db, body.refresh_token, now)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Change the password",
+    description="Needs the current password. Every other login of the account is revoked.",
+    responses=problem_responses(401, 403, 422),
+)
+def change_password(
+    body: PasswordChangeIn, caller: CurrentCaller, db: SessionDep, runtime: RuntimeDep, now: Now
+) -> Response:
+    accounts.change_password(
+        db,
+        runtime.hasher,
+        caller.user,
+        current=body.current_password,
+        new=body.new_password,
+        keep_session_id=caller.session_id,
+        now=now,
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/password-reset",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Ask for a password reset mail",
+    description=(
+        "Always 202, whether or not the email has an account. The mail holds a single-use "
+        "token valid 20 minutes."
+    ),
+    responses=problem_responses(422, 429),
+)
+def request_password_reset(
+    body: PasswordResetIn,
+    db: SessionDep,
+    runtime: RuntimeDep,
+    now: Now,
+    address: ClientAddress,
+    background: BackgroundTasks,
+) -> Response:
+    settings = runtime.settings
+    email = accounts.normalize_email(body.email)
+    runtime.limiter.hit(settings.reset_limit_per_address, "reset-address", address)
+    runtime.limiter.hit(settings.reset_limit_per_account, "reset-account", email)
+    mail = accounts.request_password_reset(
+        db,
+        email,
+        now=now,
+        ttl=timedelta(minutes=settings.password_reset_ttl_minutes),
+        link_base=settings.app_link_base,
+    )
+    if mail is not None:
+        background.add_task(runtime.mailer.send, mail)
+    return Response(status_code=status.HTTP_202_ACCEPTED)
+
+
+@router.post(
+    "/password-reset/confirm",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Set a new password with a reset token",
+    description="Spends the token and revokes every login of the account.",
+    responses=problem_responses(400, 422),
+)
+def confirm_password_reset(
+    body: PasswordResetConfirmIn, db: SessionDep, runtime: RuntimeDep, now: Now
+) -> Response:
+    accounts.reset_password(db, runtime.hasher, token=body.token, new=body.new_password, now=now)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/email-verification",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Mail a new verification link",
+    responses=problem_responses(401, 409, 429),
+)
+def request_email_verification(
+    caller: CurrentCaller,
+    db: SessionDep,
+    runtime: RuntimeDep,
+    now: Now,
+    background: BackgroundTasks,
+) -> Response:
+    settings = runtime.settings
+    runtime.limiter.hit(settings.verification_limit_per_account, "verify-account", caller.user.id)
+    mail = accounts.request_email_verification(
+        db,
+        caller.user,
+        now=now,
+        ttl=timedelta(hours=settings.email_verification_ttl_hours),
+        link_base=settings.app_link_base,
+    )
+    background.add_task(runtime.mailer.send, mail)
+    return Response(status_code=status.HTTP_202_ACCEPTED)
+
+
+@router.post(
+    "/email-verification/confirm",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Confirm the email address with the mailed token",
+    responses=problem_responses(400, 422),
+)
+def confirm_email_verification(
+    body: EmailVerificationConfirmIn, db: SessionDep, now: Now
+) -> Response:
+    accounts.verify_email(db, token=body.token, now=now)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

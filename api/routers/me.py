@@ -1,0 +1,51 @@
+"""/v1/me: the caller's own account."""
+
+from fastapi import APIRouter, Response, status
+
+from api.deps import CurrentCaller, Now, RuntimeDep, SessionDep
+from api.errors import problem_responses
+from api.schemas.account import AccountDeleteIn, AccountExportOut, ProfileUpdateIn, UserOut
+from api.schemas.render import user_out
+from api.services import accounts
+
+router = APIRouter(prefix="/v1/me", tags=["me"])
+
+
+@router.get("", summary="The caller's profile", responses=problem_responses(401))
+def get(caller: CurrentCaller) -> UserOut:
+    return user_out(caller.user)
+
+
+@router.patch(
+    "",
+    summary="Change the caller's profile",
+    description="Fields left out stay as they are; `reminder_time: null` turns reminders off.",
+    responses=problem_responses(401, 422),
+)
+def update(body: ProfileUpdateIn, caller: CurrentCaller, db: SessionDep) -> UserOut:
+    changes = body.model_dump(include=body.model_fields_set)
+    return user_out(accounts.update_profile(db, caller.user, changes))
+
+
+@router.delete(
+    "",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Erase the caller's account",
+    description="Needs the password. Erases the account and everything it owns, now.",
+    responses=problem_responses(401, 403, 422),
+)
+def delete(
+    body: AccountDeleteIn, caller: CurrentCaller, db: SessionDep, runtime: RuntimeDep
+) -> Response:
+    accounts.delete_account(db, runtime.hasher, caller.user, body.password)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/export",
+    summary="Everything stored about the caller",
+    description="One JSON document for portability. Never the partner's words.",
+    responses=problem_responses(401),
+)
+def export(caller: CurrentCaller, db: SessionDep, now: Now) -> AccountExportOut:
+    return AccountExportOut.model_validate(accounts.export_account(db, caller.user, now))

@@ -1,0 +1,56 @@
+"""What one running app holds: settings, database, keys, hasher, limiter, mailer, clock."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from api.clock import Clock
+from api.config import Settings
+from api.db import Database, open_database
+from api.mail import Mailer, make_mailer
+from api.security.jwt import Keyring
+from api.security.passwords import PasswordHasher
+from api.security.rate_limit import RateLimiter
+
+
+@dataclass(frozen=True)
+class TokenPolicy:
+    keyring: Keyring
+    access_ttl: timedelta
+    refresh_idle: timedelta
+    refresh_absolute: timedelta
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    database: Database
+    tokens: TokenPolicy
+    hasher: PasswordHasher
+    limiter: RateLimiter
+    mailer: Mailer
+    clock: Clock
+
+    @classmethod
+    def from_settings(cls, settings: Settings, clock: Clock | None = None) -> "Runtime":
+        return cls(
+            settings=settings,
+            database=open_database(settings),
+            tokens=TokenPolicy(
+                keyring=Keyring(
+                    keys=dict(settings.jwt_keys),
+                    issuer=settings.jwt_issuer,
+                    audience=settings.jwt_audience,
+                ),
+                access_ttl=timedelta(seconds=settings.access_token_ttl_seconds),
+                refresh_idle=timedelta(days=settings.refresh_idle_days),
+                refresh_absolute=timedelta(days=settings.refresh_absolute_days),
+            ),
+            hasher=PasswordHasher(
+                memory_kib=settings.argon2_memory_kib,
+                time_cost=settings.argon2_time_cost,
+                concurrency=settings.password_hash_concurrency,
+            ),
+            limiter=RateLimiter(settings.redis_url),
+            mailer=make_mailer(settings),
+            clock=clock or Clock(),
+        )

@@ -1,0 +1,55 @@
+"""Field types shared by several bodies: passwords, time zones, locales, local times."""
+
+import re
+from functools import lru_cache
+from typing import Annotated
+from zoneinfo import available_timezones
+
+from pydantic import AfterValidator, Field
+
+from api.security.passwords import MAX_LENGTH, MIN_LENGTH
+
+# Fixed-offset zones are valid IANA names but would drift from the people's real local time.
+_FIXED_OFFSET = re.compile(r"^(Etc/)?GMT[+-]\d+$")
+
+
+@lru_cache(maxsize=1)
+def _zones() -> frozenset[str]:
+    return frozenset(zone for zone in available_timezones() if not _FIXED_OFFSET.match(zone))
+
+
+def _known_zone(name: str) -> str:
+    if name not in _zones():
+        raise ValueError("must be an IANA time zone name such as Europe/Paris")
+    return name
+
+
+Password = Annotated[
+    str,
+    Field(
+        min_length=MIN_LENGTH,
+        max_length=MAX_LENGTH,
+        description=f"{MIN_LENGTH} to {MAX_LENGTH} characters, any Unicode; common ones refused.",
+        examples=["a long phrase only we know"],
+    ),
+]
+TimeZoneName = Annotated[
+    str,
+    Field(max_length=64, examples=["Europe/Paris"], description="An IANA time zone name."),
+    AfterValidator(_known_zone),
+]
+Locale = Annotated[
+    str,
+    Field(
+        min_length=2,
+        max_length=35,
+        pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+        examples=["en", "es-MX"],
+        description="A BCP 47 language tag.",
+    ),
+]
+LocalTime = Annotated[
+    str,
+    Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["20:30"], description="HH:MM, local."),
+]
+DisplayName = Annotated[str, Field(min_length=1, max_length=80, examples=["Sam"], pattern=r"\S")]

@@ -1,0 +1,28 @@
+"""Turning domain objects into response bodies, in one place per kind."""
+
+from api.models import User
+from api.schemas.account import TokenOut, UserOut
+from api.services.sessions import IssuedTokens
+
+
+def user_out(user: User) -> UserOut:
+    return UserOut(
+        id=user.id,
+        email=user.email,
+        email_verified=user.email_verified,
+        display_name=user.display_name,
+        timezone=user.timezone,
+        locale=user.locale,
+        reminder_time=user.reminder_time,
+        created_at=user.created_at,
+        couple_id=None,
+    )
+
+
+def token_out(issued: IssuedTokens) -> TokenOut:
+    return TokenOut(
+        access_token=issued.access_token,
+        refresh_token=issued.refresh_token,
+        expires_in=issued.expires_in,
+        user=user_out(issued.user),
+    )

@@ -1,0 +1,174 @@
+"""Accounts: registration, login, passwords, recovery, verification, profile, erasure, export."""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from api.errors import Conflict, Forbidden, Unauthorized, Unprocessable
+from api.mail import Mail
+from api.models import AuthSession, User
+from api.security.passwords import PasswordHasher, is_common
+from api.services import mail_tokens, sessions
+from api.services.mail_tokens import Purpose
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def check_new_password(password: str, field: str) -> None:
+    if is_common(password):
+        raise Unprocessable(
+            "This password is too common; choose a longer phrase of your own.",
+            loc=["body", field],
+        )
+
+
+def register(
+    db: Session,
+    hasher: PasswordHasher,
+    *,
+    email: str,
+    password: str,
+    display_name: str,
+    timezone: str,
+    locale: str,
+    now: datetime,
+) -> User:
+    email = normalize_email(email)
+    check_new_password(password, "password")
+    if db.exec(select(User.id).where(User.email == email)).first() is not None:
+        raise Conflict("An account with this email already exists.")
+    user = User(
+        email=email,
+        password_hash=hasher.hash(password),
+        display_name=display_name,
+        timezone=timezone,
+        locale=locale,
+        created_at=now,
+    )
+    db.add(user)
+    try:
+        db.flush()
+    except IntegrityError as exc:  # the same email registered at the same instant
+        raise Conflict("An account with this email already exists.") from exc
+    return user
+
+
+def authenticate(db: Session, hasher: PasswordHasher, email: str, password: str) -> User:
+    """The account for these credentials; unknown email and wrong password look the same."""
+    user = db.exec(select(User).where(User.email == normalize_email(email))).first()
+    matches, new_hash = hasher.verify(password, user.password_hash if user else None)
+    if user is None or not matches:
+        raise Unauthorized("Incorrect email or password.")
+    if new_hash is not None:
+        user.password_hash = new_hash
+    return user
+
+
+def confirm_password(hasher: PasswordHasher, user: User, password: str) -> None:
+    """Re-authentication before a sensitive change."""
+    matches, _ = hasher.verify(password, user.password_hash)
+    if not matches:
+        raise Forbidden("The password is incorrect.")
+
+
+def change_password(
+    db: Session,
+    hasher: PasswordHasher,
+    user: User,
+    *,
+    current: str,
+    new: str,
+    keep_session_id: str,
+    now: datetime,
+) -> None:
+    confirm_password(hasher, user, current)
+    check_new_password(new, "new_password")
+    user.password_hash = hasher.hash(new)
+    db.add(user)
+    sessions.revoke_sessions(db, user.id, now, keep_session_id=keep_session_id)
+
+
+def request_password_reset(
+    db: Session, email: str, *, now: datetime, ttl: timedelta, link_base: str
+) -> Mail | None:
+    """The reset mail to send, or None for an unknown email (the caller answers the same)."""
+    user = db.exec(select(User).where(User.email == normalize_email(email))).first()
+    if user is None:
+        return None
+    token = mail_tokens.issue_mail_token(db, user.id, Purpose.password_reset, now, ttl)
+    minutes = int(ttl.total_seconds() // 60)
+    return Mail(
+        to=user.email,
+        subject="Reset your Attune password",
+        body=(
+            f"Hi {user.display_name},\n\nSomeone asked to reset your Attune password. "
+            f"If it was you, open this link within {minutes} minutes:\n\n"
+            f"{link_base}/reset-password#token={token}\n\nor enter this code in the app:\n\n"
+            f"{token}\n\nIf it wasn't you, ignore this mail; your password stays as it is.\n"
+        ),
+    )
+
+
+def reset_password(
+    db: Session, hasher: PasswordHasher, *, token: str, new: str, now: datetime
+) -> None:
+    check_new_password(new, "new_password")
+    user = db.get_one(User, mail_tokens.consume_mail_token(db, token, Purpose.password_reset, now))
+    user.password_hash = hasher.hash(new)
+    db.add(user)
+    sessions.revoke_sessions(db, user.id, now)
+
+
+def request_email_verification(
+    db: Session, user: User, *, now: datetime, ttl: timedelta, link_base: str
+) -> Mail:
+    if user.email_verified:
+        raise Conflict("This email address is already verified.")
+    token = mail_tokens.issue_mail_token(db, user.id, Purpose.email_verification, now, ttl)
+    return Mail(
+        to=user.email,
+        subject="Confirm your email for Attune",
+        body=(
+            f"Hi {user.display_name},\n\nPlease confirm this is your email address:\n\n"
+            f"{link_base}/verify-email#token={token}\n\nor enter this code in the app:\n\n"
+            f"{token}\n"
+        ),
+    )
+
+
+def verify_email(db: Session, *, token: str, now: datetime) -> None:
+    user_id = mail_tokens.consume_mail_token(db, token, Purpose.email_verification, now)
+    user = db.get_one(User, user_id)
+    user.email_verified = True
+    db.add(user)
+
+
+def update_profile(db: Session, user: User, changes: dict[str, Any]) -> User:
+    for field, value in changes.items():
+        setattr(user, field, value)
+    db.add(user)
+    return user
+
+
+def delete_account(db: Session, hasher: PasswordHasher, user: User, password: str) -> None:
+    """Erase the account now; its sessions and tokens go with it (ON DELETE CASCADE)."""
+    confirm_password(hasher, user, password)
+    db.execute(delete(User).where(col(User.id) == user.id))
+
+
+def export_account(db: Session, user: User, now: datetime) -> dict[str, Any]:
+    logins = db.exec(
+        select(AuthSession)
+        .where(AuthSession.user_id == user.id)
+        .order_by(col(AuthSession.created_at))
+    ).all()
+    return {
+        "exported_at": now,
+        "profile": user,
+        "sessions": logins,
+    }

@@ -1,0 +1,133 @@
+"""Login sessions: access tokens, refresh-token rotation with reuse detection, revocation.
+
+A session is one login; its refresh tokens form a family. Each refresh spends the token
+in one conditional UPDATE, so of two concurrent refreshes exactly one wins. Presenting a
+spent token again means it leaked: the whole family is revoked.
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from api.errors import Unauthorized
+from api.models import AuthSession, RefreshToken, User
+from api.runtime import TokenPolicy
+from api.security.jwt import AccessClaims
+
+
+@dataclass(frozen=True)
+class IssuedTokens:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    user: User
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _issue(
+    db: Session, policy: TokenPolicy, user: User, auth_session: AuthSession, now: datetime
+) -> IssuedTokens:
+    raw = secrets.token_urlsafe(32)
+    db.add(
+        RefreshToken(
+            session_id=auth_session.id,
+            token_hash=hash_token(raw),
+            created_at=now,
+            expires_at=min(now + policy.refresh_idle, auth_session.expires_at),
+        )
+    )
+    access = policy.keyring.issue_access_token(
+        user_id=user.id, session_id=auth_session.id, now=now, ttl=policy.access_ttl
+    )
+    return IssuedTokens(access, raw, int(policy.access_ttl.total_seconds()), user)
+
+
+def start_session(db: Session, policy: TokenPolicy, user: User, now: datetime) -> IssuedTokens:
+    auth_session = AuthSession(
+        user_id=user.id, created_at=now, expires_at=now + policy.refresh_absolute
+    )
+    db.add(auth_session)
+    db.flush()
+    return _issue(db, policy, user, auth_session, now)
+
+
+def rotate_refresh_token(db: Session, policy: TokenPolicy, raw: str, now: datetime) -> IssuedTokens:
+    token_hash = hash_token(raw)
+    live_sessions = select(AuthSession.id).where(
+        col(AuthSession.revoked_at).is_(None), col(AuthSession.expires_at) > now
+    )
+    spent = db.execute(
+        update(RefreshToken)
+        .where(
+            col(RefreshToken.token_hash) == token_hash,
+            col(RefreshToken.spent_at).is_(None),
+            col(RefreshToken.expires_at) > now,
+            col(RefreshToken.session_id).in_(live_sessions),
+        )
+        .values(spent_at=now)
+        .returning(col(RefreshToken.session_id))
+    ).first()
+    if spent is None:
+        _revoke_family_if_reused(db, token_hash, now)
+        raise Unauthorized("The refresh token is invalid, expired or already used.")
+    auth_session = db.get_one(AuthSession, spent.session_id)
+    user = db.get_one(User, auth_session.user_id)
+    return _issue(db, policy, user, auth_session, now)
+
+
+def _revoke_family_if_reused(db: Session, token_hash: str, now: datetime) -> None:
+    reused = db.exec(
+        select(RefreshToken.session_id).where(
+            RefreshToken.token_hash == token_hash, col(RefreshToken.spent_at).is_not(None)
+        )
+    ).first()
+    if reused is not None:
+        _revoke(db, col(AuthSession.id) == reused, now)
+        # The 401 that follows rolls the request back; the revocation must outlive it.
+        db.commit()
+
+
+def end_session(db: Session, raw: str, now: datetime) -> None:
+    family = select(RefreshToken.session_id).where(RefreshToken.token_hash == hash_token(raw))
+    _revoke(db, col(AuthSession.id).in_(family), now)
+
+
+def revoke_sessions(
+    db: Session, user_id: str, now: datetime, keep_session_id: str | None = None
+) -> None:
+    condition = col(AuthSession.user_id) == user_id
+    if keep_session_id is not None:
+        condition = condition & (col(AuthSession.id) != keep_session_id)
+    _revoke(db, condition, now)
+
+
+def _revoke(db: Session, condition: object, now: datetime) -> None:
+    db.execute(
+        update(AuthSession)
+        .where(condition, col(AuthSession.revoked_at).is_(None))  # type: ignore[arg-type]
+        .values(revoked_at=now)
+    )
+
+
+def user_of_access(db: Session, claims: AccessClaims, now: datetime) -> User:
+    """The user behind a verified access token, while its session is still live."""
+    user = db.exec(
+        select(User)
+        .join(AuthSession, col(AuthSession.user_id) == User.id)
+        .where(
+            User.id == claims.user_id,
+            AuthSession.id == claims.session_id,
+            col(AuthSession.revoked_at).is_(None),
+            col(AuthSession.expires_at) > now,
+        )
+    ).first()
+    if user is None:
+        raise Unauthorized("The session has ended.", invalid_token=True)
+    return user
