@@ -2,12 +2,13 @@
 
 from typing import Any
 
+from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import create_engine
 from sqlmodel.sql.sqltypes import AutoString
 
 import api.models  # noqa: F401  (registers every table)
-from alembic import context
+from api.config import get_settings
 from api.models.base import UTCDateTime, metadata
 
 config = context.config
@@ -23,8 +24,8 @@ def render_plain_types(type_: str, obj: Any, autogen_context: AutogenContext) ->
 
 
 def run_migrations() -> None:
-    url = config.get_main_option("sqlalchemy.url")
-    assert url, "alembic_config() sets sqlalchemy.url"
+    # api.db.alembic_config() sets the URL; the plain `alembic` command reads the settings.
+    url = config.get_main_option("sqlalchemy.url") or get_settings().database_url
     engine = create_engine(url)
     with engine.connect() as connection:
         context.configure(

@@ -5,13 +5,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from fastapi import Request
 from sqlalchemy import Engine, create_engine, event, text
 from sqlmodel import Session
 
-from alembic import command
 from api.config import Settings
 
 ALEMBIC_DIR = Path(__file__).resolve().parent.parent / "alembic"

@@ -161,12 +161,15 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _on_unhandled(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error", extra={"request_id": current_request_id()})
+    request_id = current_request_id()
+    log.exception("unhandled error", extra={"request_id": request_id})
+    # Served from outside every middleware, so the request id header is set here.
     return problem_response(
         500,
         "Internal server error",
         "internal",
-        f"Something went wrong on our side. Request id: {current_request_id()}.",
+        f"Something went wrong on our side. Request id: {request_id}.",
+        headers={"X-Request-ID": request_id},
     )
 
 

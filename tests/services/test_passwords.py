@@ -1,0 +1,67 @@
+"""Argon2id parameters, rehash on login, and the cap on concurrent hashing."""
+
+import threading
+import time
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from api.clock import FrozenClock
+from api.main import create_app
+from api.security.passwords import PasswordHasher
+from tests.conftest import make_settings
+from tests.factories import PASSWORD, login, register
+from tests.mailbox import SmtpServer
+
+
+def test_production_parameters_are_owasp_argon2id() -> None:
+    hasher = PasswordHasher(memory_kib=19456, time_cost=2, concurrency=1)
+    assert hasher.hash("a long enough passphrase").startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+
+
+def stored_hash(database_url: str, email: str) -> str:
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        value = connection.execute(
+            text("SELECT password_hash FROM user_account WHERE email = :e"), {"e": email}
+        ).scalar_one()
+    engine.dispose()
+    return str(value)
+
+
+def test_outdated_hash_is_upgraded_on_login(
+    client: TestClient, database_url: str, smtp: SmtpServer, clock: FrozenClock
+) -> None:
+    register(client, email="old-hash@example.com")
+    assert "m=1024,t=1" in stored_hash(database_url, "old-hash@example.com")
+    stronger = make_settings(database_url, smtp.port, argon2_memory_kib=2048, argon2_time_cost=2)
+    upgraded_app = create_app(stronger, clock)
+    with TestClient(upgraded_app) as upgraded:
+        assert login(upgraded, "old-hash@example.com", PASSWORD).status_code == 200
+    upgraded_app.state.runtime.database.dispose()
+    assert "m=2048,t=2" in stored_hash(database_url, "old-hash@example.com")
+
+
+def test_concurrent_hashes_are_capped() -> None:
+    hasher = PasswordHasher(memory_kib=1024, time_cost=1, concurrency=2)
+    running, peak, lock = 0, 0, threading.Lock()
+    original = hasher._context.hash
+
+    def counting_hash(secret: str, **kwargs: Any) -> str:
+        nonlocal running, peak
+        with lock:
+            running += 1
+            peak = max(peak, running)
+        time.sleep(0.05)
+        with lock:
+            running -= 1
+        return str(original(secret, **kwargs))
+
+    hasher._context.hash = counting_hash  # type: ignore[method-assign]
+    threads = [threading.Thread(target=hasher.hash, args=("p" * 12,)) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert peak == 2

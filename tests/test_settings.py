@@ -1,0 +1,39 @@
+"""Settings fail fast on what would be unsafe in production."""
+
+import json
+
+import pytest
+from pydantic import ValidationError
+
+from api.config import DEVELOPMENT_SIGNING_KEYS, Settings
+
+STRONG = {"prod-1": "p" * 48}
+
+
+def test_production_refuses_the_development_key() -> None:
+    with pytest.raises(ValidationError, match="development signing key"):
+        Settings(env="production", jwt_keys=DEVELOPMENT_SIGNING_KEYS, mail_backend="smtp")
+
+
+def test_production_refuses_console_mail() -> None:
+    with pytest.raises(ValidationError, match="console mail"):
+        Settings(env="production", jwt_keys=STRONG, mail_backend="console")
+
+
+def test_short_keys_are_refused() -> None:
+    with pytest.raises(ValidationError, match="shorter than 32 bytes"):
+        Settings(jwt_keys={"k": "too-short"})
+
+
+def test_keyring_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ATTUNE_JWT_KEYS", json.dumps({"a": "a" * 32, "b": "b" * 32}))
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://db/attune")
+    settings = Settings()
+    assert list(settings.jwt_keys) == ["a", "b"]
+    assert settings.database_url == "postgresql+psycopg://db/attune"
+    assert settings.migrate_on_start is False
+
+
+def test_defaults_run_embedded() -> None:
+    settings = Settings()
+    assert settings.is_sqlite and settings.migrate_on_start
