@@ -29,6 +29,13 @@ class User(SQLModel, table=True):
     reminder_time: str | None = Field(default=None, max_length=5)
     is_admin: bool = False
     created_at: datetime = Field(sa_column=_utc())
+    # The couple the user is in now; a user is in at most one couple at a time.
+    couple_id: str | None = Field(
+        default=None,
+        sa_column=Column(
+            String(36), ForeignKey("couple.id", ondelete="SET NULL"), nullable=True, index=True
+        ),
+    )
 
 
 class AuthSession(SQLModel, table=True):
