@@ -9,7 +9,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 
 from api.db import get_session
-from api.errors import Unauthorized
+from api.errors import Forbidden, Unauthorized
 from api.models import User
 from api.runtime import Runtime
 from api.security.jwt import InvalidToken
@@ -61,3 +61,13 @@ def get_caller(
 
 
 CurrentCaller = Annotated[Caller, Depends(get_caller)]
+
+
+def get_content_editor(caller: CurrentCaller) -> Caller:
+    """Content management needs the `content:write` scope, which only admins hold."""
+    if not caller.user.is_admin:
+        raise Forbidden("This needs the content:write scope, which only admins hold.")
+    return caller
+
+
+ContentEditor = Annotated[Caller, Depends(get_content_editor)]
