@@ -63,6 +63,13 @@ class Settings(BaseSettings):
     reset_limit_per_account: str = "3/hour"
     reset_limit_per_address: str = "10/hour"
     verification_limit_per_account: str = "5/hour"
+    join_limit_per_user: str = "10/hour"
+    join_limit_per_address: str = "30/hour"
+    invite_limit_per_user: str = "20/hour"
+
+    # Couples.
+    invite_ttl_hours: int = 48
+    invite_link_base: str = "https://app.attune.invalid/join"
 
     # Mail.
     mail_backend: MailBackend = MailBackend.console

@@ -14,7 +14,7 @@ from api.db import head_revision
 from api.errors import install_error_handlers
 from api.observability import RequestLogMiddleware, configure_logging
 from api.openapi import DESCRIPTION, TAGS, problem_media_types
-from api.routers import auth, health, me
+from api.routers import auth, couple, health, me
 from api.runtime import Runtime
 
 
@@ -64,7 +64,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.runtime = runtime
     app.state.schema_head = head_revision()
     install_error_handlers(app)
-    for router in (health.router, auth.router, me.router):
+    for router in (health.router, auth.router, me.router, couple.router):
         app.include_router(router)
     app.add_middleware(NoStoreByDefault)
     app.add_middleware(RequestLogMiddleware)

@@ -25,6 +25,7 @@ Request bodies reject unknown fields. Responses with personal data are `Cache-Co
 TAGS = [
     {"name": "auth", "description": "Accounts: register, log in, refresh, passwords, email."},
     {"name": "me", "description": "The caller's own profile, export and erasure."},
+    {"name": "couple", "description": "Linking two people: invites, joining, unlinking."},
     {"name": "health", "description": "Probes for load balancers and orchestrators."},
 ]
 

@@ -27,3 +27,27 @@ def bearer(tokens: dict[str, Any]) -> dict[str, str]:
 
 def login(client: TestClient, email: str, password: str = PASSWORD) -> Any:
     return client.post("/v1/auth/token", data={"username": email, "password": password})
+
+
+def link(client: TestClient, inviter: dict[str, Any], joiner: dict[str, Any]) -> dict[str, Any]:
+    code = client.post("/v1/couple/invite", headers=bearer(inviter)).json()["code"]
+    response = client.post("/v1/couple/join", json={"code": code}, headers=bearer(joiner))
+    assert response.status_code == 201, response.text
+    couple: dict[str, Any] = response.json()
+    return couple
+
+
+def make_couple(client: TestClient, **inviter_fields: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Two registered, linked people: (inviter's tokens, joiner's tokens)."""
+    inviter = register(client, display_name=f"Inviter {next(_counter)}", **inviter_fields)
+    joiner = register(client, display_name=f"Joiner {next(_counter)}")
+    link(client, inviter, joiner)
+    return inviter, joiner
+
+
+def renewed(client: TestClient, tokens: dict[str, Any]) -> dict[str, Any]:
+    """New tokens through the refresh endpoint, for tests that move the clock past 10 minutes."""
+    response = client.post("/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result

@@ -46,9 +46,7 @@ class CoupleMember(SQLModel, table=True):
     __tablename__ = "couple_member"
 
     couple_id: str = Field(
-        sa_column=Column(
-            String(36), ForeignKey("couple.id", ondelete="CASCADE"), primary_key=True
-        )
+        sa_column=Column(String(36), ForeignKey("couple.id", ondelete="CASCADE"), primary_key=True)
     )
     user_id: str = Field(
         sa_column=Column(

@@ -31,13 +31,16 @@ def update(body: ProfileUpdateIn, caller: CurrentCaller, db: SessionDep) -> User
     "",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Erase the caller's account",
-    description="Needs the password. Erases the account and everything it owns, now.",
+    description=(
+        "Needs the password. Erases the account and everything it owns, now. The couple "
+        "ends as by an unlink; the partner keeps their own data."
+    ),
     responses=problem_responses(401, 403, 422),
 )
 def delete(
-    body: AccountDeleteIn, caller: CurrentCaller, db: SessionDep, runtime: RuntimeDep
+    body: AccountDeleteIn, caller: CurrentCaller, db: SessionDep, runtime: RuntimeDep, now: Now
 ) -> Response:
-    accounts.delete_account(db, runtime.hasher, caller.user, body.password)
+    accounts.delete_account(db, runtime.hasher, caller.user, body.password, now)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

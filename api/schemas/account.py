@@ -97,7 +97,17 @@ class ProfileExport(ResponseBody):
     created_at: datetime
 
 
+class CoupleExport(ResponseBody):
+    id: str
+    linked_at: datetime
+    ended_at: datetime | None
+    timezone: str
+    day_starts_at: str
+    focus_themes: list[str]
+
+
 class AccountExportOut(ResponseBody):
     exported_at: datetime
     profile: ProfileExport
     sessions: list[SessionOut] = Field(description="Every login of the account.")
+    couples: list[CoupleExport] = Field(description="Every couple, past and present.")

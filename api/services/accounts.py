@@ -11,7 +11,7 @@ from api.errors import Conflict, Forbidden, Unauthorized, Unprocessable
 from api.mail import Mail
 from api.models import AuthSession, User
 from api.security.passwords import PasswordHasher, is_common
-from api.services import mail_tokens, sessions
+from api.services import linking, mail_tokens, sessions
 from api.services.mail_tokens import Purpose
 
 
@@ -155,9 +155,14 @@ def update_profile(db: Session, user: User, changes: dict[str, Any]) -> User:
     return user
 
 
-def delete_account(db: Session, hasher: PasswordHasher, user: User, password: str) -> None:
-    """Erase the account now; its sessions and tokens go with it (ON DELETE CASCADE)."""
+def delete_account(
+    db: Session, hasher: PasswordHasher, user: User, password: str, now: datetime
+) -> None:
+    """Erase the account now. Its couple ends as by an unlink; everything the account owns
+    (sessions, tokens, invite, memberships) goes with it through ON DELETE CASCADE."""
     confirm_password(hasher, user, password)
+    if user.couple_id is not None:
+        linking.unlink(db, user, now)
     db.execute(delete(User).where(col(User.id) == user.id))
 
 
@@ -171,4 +176,5 @@ def export_account(db: Session, user: User, now: datetime) -> dict[str, Any]:
         "exported_at": now,
         "profile": user,
         "sessions": logins,
+        "couples": linking.couples_of(db, user),
     }

@@ -1,0 +1,109 @@
+"""/v1/couple: invites, joining, the couple itself, unlinking."""
+
+from datetime import timedelta
+
+from fastapi import APIRouter, Response, status
+
+from api.deps import ClientAddress, CurrentCaller, Now, RuntimeDep, SessionDep
+from api.errors import problem_responses
+from api.schemas.couple import CoupleOut, CoupleUpdateIn, InviteOut, JoinIn
+from api.schemas.render import couple_out, invite_out
+from api.services import linking
+
+router = APIRouter(prefix="/v1/couple", tags=["couple"])
+
+
+@router.post(
+    "/invite",
+    status_code=status.HTTP_201_CREATED,
+    summary="Make an invite code for your partner",
+    description="One live invite per person: a new one replaces the old. Valid 48 hours.",
+    responses=problem_responses(401, 409, 429),
+)
+def create_invite(
+    caller: CurrentCaller, db: SessionDep, runtime: RuntimeDep, now: Now
+) -> InviteOut:
+    settings = runtime.settings
+    runtime.limiter.hit(settings.invite_limit_per_user, "invite-user", caller.user.id)
+    invite = linking.create_invite(
+        db, caller.user, now=now, ttl=timedelta(hours=settings.invite_ttl_hours)
+    )
+    return invite_out(invite, settings.invite_link_base)
+
+
+@router.get(
+    "/invite",
+    summary="Your live invite",
+    responses=problem_responses(401, 404),
+)
+def get_invite(caller: CurrentCaller, db: SessionDep, runtime: RuntimeDep, now: Now) -> InviteOut:
+    invite = linking.live_invite(db, caller.user, now)
+    return invite_out(invite, runtime.settings.invite_link_base)
+
+
+@router.delete(
+    "/invite",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Revoke your invite",
+    responses=problem_responses(401),
+)
+def revoke_invite(caller: CurrentCaller, db: SessionDep) -> Response:
+    linking.revoke_invite(db, caller.user)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/join",
+    status_code=status.HTTP_201_CREATED,
+    summary="Join your partner with their code",
+    description=(
+        "404 for an unknown or revoked code, 410 for an expired one, 409 when either of you "
+        "is already linked, 422 for your own code. Attempts are rate-limited."
+    ),
+    responses=problem_responses(401, 404, 409, 410, 422, 429),
+)
+def join(
+    body: JoinIn,
+    caller: CurrentCaller,
+    db: SessionDep,
+    runtime: RuntimeDep,
+    now: Now,
+    address: ClientAddress,
+) -> CoupleOut:
+    settings = runtime.settings
+    runtime.limiter.hit(settings.join_limit_per_address, "join-address", address)
+    runtime.limiter.hit(settings.join_limit_per_user, "join-user", caller.user.id)
+    couple = linking.join(db, caller.user, body.code, now)
+    return couple_out(db, couple, caller.user)
+
+
+@router.get("", summary="Your couple", responses=problem_responses(401, 404))
+def get(caller: CurrentCaller, db: SessionDep) -> CoupleOut:
+    return couple_out(db, linking.current_couple(db, caller.user), caller.user)
+
+
+@router.patch(
+    "",
+    summary="Change the couple's time zone, day start or focus themes",
+    description="Fields left out stay as they are. Either partner may change them.",
+    responses=problem_responses(401, 404, 422),
+)
+def update(body: CoupleUpdateIn, caller: CurrentCaller, db: SessionDep) -> CoupleOut:
+    couple = linking.current_couple(db, caller.user)
+    changes = body.model_dump(include=body.model_fields_set)
+    return couple_out(db, linking.update_couple(db, couple, changes), caller.user)
+
+
+@router.delete(
+    "",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Unlink",
+    description=(
+        "Ends the couple for both. From then on neither sees anything the other wrote; each "
+        "keeps their own answers. Linking again starts a new couple with an empty history."
+    ),
+    responses=problem_responses(401, 404),
+)
+def unlink(caller: CurrentCaller, db: SessionDep, now: Now) -> Response:
+    linking.unlink(db, caller.user, now)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,298 @@
+"""SPEC.md §3 through HTTP: invites, joining, the couple, unlinking, and breakups' data."""
+
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from api.clock import FrozenClock
+from tests.factories import PASSWORD, bearer, link, make_couple, register, renewed
+from tests.isolation import PARTNER_DATA_PATHS
+from tests.routers.test_auth import assert_problem
+
+CODE = re.compile(r"^[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{8}$")
+
+
+def invite(client: TestClient, tokens: dict[str, Any]) -> dict[str, Any]:
+    response = client.post("/v1/couple/invite", headers=bearer(tokens))
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def join(client: TestClient, tokens: dict[str, Any], code: str) -> httpx.Response:
+    return client.post("/v1/couple/join", json={"code": code}, headers=bearer(tokens))
+
+
+class TestInvite:
+    def test_code_is_readable_and_expires_in_48_hours(
+        self, client: TestClient, clock: FrozenClock
+    ) -> None:
+        body = invite(client, register(client))
+        assert CODE.match(body["code"])
+        assert body["link"] == f"https://app.attune.invalid/join/{body['code']}"
+        expires = datetime.fromisoformat(body["expires_at"])
+        assert expires - clock.now() == timedelta(hours=48)
+
+    def test_codes_never_use_look_alikes(self, client: TestClient) -> None:
+        tokens = register(client)
+        codes = "".join(invite(client, tokens)["code"] for _ in range(15))
+        assert not set(codes) & set("0O1IL")
+
+    def test_a_new_invite_replaces_the_old(self, client: TestClient) -> None:
+        tokens, partner = register(client), register(client)
+        old = invite(client, tokens)["code"]
+        new = invite(client, tokens)["code"]
+        assert client.get("/v1/couple/invite", headers=bearer(tokens)).json()["code"] == new
+        assert_problem(join(client, partner, old), 404)
+
+    def test_get_and_revoke(self, client: TestClient) -> None:
+        tokens, partner = register(client), register(client)
+        assert_problem(client.get("/v1/couple/invite", headers=bearer(tokens)), 404)
+        code = invite(client, tokens)["code"]
+        assert client.delete("/v1/couple/invite", headers=bearer(tokens)).status_code == 204
+        assert_problem(client.get("/v1/couple/invite", headers=bearer(tokens)), 404)
+        assert_problem(join(client, partner, code), 404)
+
+    def test_expired_invite_is_not_live(self, client: TestClient, clock: FrozenClock) -> None:
+        tokens = register(client)
+        invite(client, tokens)
+        clock.advance(timedelta(hours=48))
+        tokens = renewed(client, tokens)
+        assert_problem(client.get("/v1/couple/invite", headers=bearer(tokens)), 404)
+
+    def test_linked_people_cannot_invite(self, client: TestClient) -> None:
+        inviter, _ = make_couple(client)
+        assert_problem(client.post("/v1/couple/invite", headers=bearer(inviter)), 409)
+
+    def test_needs_a_token(self, client: TestClient) -> None:
+        assert_problem(client.post("/v1/couple/invite"), 401)
+
+
+class TestJoin:
+    def test_links_the_two(self, client: TestClient) -> None:
+        inviter = register(client, display_name="Robin", timezone="America/Chicago")
+        joiner = register(client, display_name="Kai", timezone="Asia/Seoul")
+        code = invite(client, inviter)["code"]
+        response = join(client, joiner, code)
+        assert response.status_code == 201
+        couple = response.json()
+        assert couple["partner"]["display_name"] == "Robin"
+        assert couple["timezone"] == "America/Chicago"  # the inviter's
+        assert couple["day_starts_at"] == "04:00"
+        assert couple["focus_themes"] == [] and couple["journey"] is None
+        seen_by_inviter = client.get("/v1/couple", headers=bearer(inviter)).json()
+        assert seen_by_inviter["id"] == couple["id"]
+        assert seen_by_inviter["partner"]["display_name"] == "Kai"
+        for tokens in (inviter, joiner):
+            assert client.get("/v1/me", headers=bearer(tokens)).json()["couple_id"] == couple["id"]
+        assert_problem(client.get("/v1/couple/invite", headers=bearer(inviter)), 404)
+
+    @pytest.mark.parametrize("typed", ["{c}", "{lower}", "{c4}-{r4}", " {c4} {r4} "])
+    def test_code_is_case_and_dash_insensitive(self, client: TestClient, typed: str) -> None:
+        inviter, joiner = register(client), register(client)
+        code = invite(client, inviter)["code"]
+        typed = typed.format(c=code, lower=code.lower(), c4=code[:4], r4=code[4:])
+        assert join(client, joiner, typed).status_code == 201
+
+    def test_unknown_code(self, client: TestClient) -> None:
+        assert_problem(join(client, register(client), "ABCDEFGH"), 404)
+
+    def test_expired_code(self, client: TestClient, clock: FrozenClock) -> None:
+        inviter, joiner = register(client), register(client)
+        code = invite(client, inviter)["code"]
+        clock.advance(timedelta(hours=48, seconds=1))
+        assert_problem(join(client, renewed(client, joiner), code), 410)
+
+    def test_own_code(self, client: TestClient) -> None:
+        tokens = register(client)
+        problem = assert_problem(join(client, tokens, invite(client, tokens)["code"]), 422)
+        assert problem["errors"][0]["loc"] == ["body", "code"]
+
+    def test_joiner_already_linked(self, client: TestClient) -> None:
+        _, joiner = make_couple(client)
+        assert_problem(join(client, joiner, invite(client, register(client))["code"]), 409)
+
+    def test_inviter_linked_since(self, client: TestClient) -> None:
+        inviter, first, second = register(client), register(client), register(client)
+        code = invite(client, inviter)["code"]
+        assert join(client, first, code).status_code == 201
+        assert join(client, second, code).status_code in (404, 409)
+
+    def test_guessing_is_rate_limited(self, client: TestClient) -> None:
+        guesser = register(client)
+        for attempt in range(10):
+            assert_problem(join(client, guesser, f"ABCDEFG{'23456789'[attempt % 8]}"), 404)
+        response = join(client, guesser, "ABCDEFGH")
+        assert_problem(response, 429)
+        assert int(response.headers["retry-after"]) > 0
+
+    def test_relinking_starts_a_new_couple(self, client: TestClient) -> None:
+        a, b = register(client), register(client)
+        first = link(client, a, b)
+        assert client.delete("/v1/couple", headers=bearer(a)).status_code == 204
+        second = link(client, b, a)
+        assert second["id"] != first["id"]
+
+
+class TestJoinRaces:
+    """Concurrent joins through a real server: whatever the interleaving, one couple."""
+
+    def _race(self, live_server: str, calls: list[tuple[dict[str, Any], str]]) -> list[int]:
+        start = threading.Barrier(len(calls))
+
+        def call(item: tuple[dict[str, Any], str]) -> int:
+            tokens, code = item
+            with httpx.Client(base_url=live_server, timeout=30) as http:
+                start.wait()
+                response = http.post("/v1/couple/join", json={"code": code}, headers=bearer(tokens))
+                return response.status_code
+
+        with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+            return sorted(pool.map(call, calls))
+
+    def test_joining_each_others_codes_at_once(self, client: TestClient, live_server: str) -> None:
+        for _ in range(5):
+            a, b = register(client), register(client)
+            code_a, code_b = invite(client, a)["code"], invite(client, b)["code"]
+            assert self._race(live_server, [(a, code_b), (b, code_a)]) == [201, 409]
+            couple_a = client.get("/v1/couple", headers=bearer(a)).json()
+            couple_b = client.get("/v1/couple", headers=bearer(b)).json()
+            assert couple_a["id"] == couple_b["id"]
+
+    def test_two_people_joining_one_code(self, client: TestClient, live_server: str) -> None:
+        for _ in range(5):
+            inviter, first, second = register(client), register(client), register(client)
+            code = invite(client, inviter)["code"]
+            statuses = self._race(live_server, [(first, code), (second, code)])
+            assert statuses[0] == 201 and statuses[1] in (404, 409)
+            linked = [
+                client.get("/v1/me", headers=bearer(t)).json()["couple_id"] for t in (first, second)
+            ]
+            assert sum(couple_id is not None for couple_id in linked) == 1
+
+
+class TestCouple:
+    def test_not_linked_is_404(self, client: TestClient) -> None:
+        assert_problem(client.get("/v1/couple", headers=bearer(register(client))), 404)
+
+    def test_patch(self, client: TestClient) -> None:
+        a, b = make_couple(client)
+        response = client.patch(
+            "/v1/couple",
+            json={"timezone": "Pacific/Auckland", "day_starts_at": "05:30"},
+            headers=bearer(a),
+        )
+        assert response.status_code == 200
+        seen_by_b = client.get("/v1/couple", headers=bearer(b)).json()
+        assert (seen_by_b["timezone"], seen_by_b["day_starts_at"]) == ("Pacific/Auckland", "05:30")
+
+    @pytest.mark.parametrize(
+        ("body", "field"),
+        [
+            ({"timezone": "UTC+02:00"}, "timezone"),
+            ({"timezone": "Etc/GMT+2"}, "timezone"),
+            ({"day_starts_at": "4am"}, "day_starts_at"),
+            ({"timezone": None}, "timezone"),
+            ({"focus_themes": ["trust", "trust"]}, "focus_themes"),
+            ({"focus_themes": ["Not A Slug"]}, "focus_themes"),
+            ({"id": "mine"}, "id"),
+            ({"linked_at": "2020-01-01T00:00:00Z"}, "linked_at"),
+        ],
+    )
+    def test_patch_validates(self, client: TestClient, body: dict[str, Any], field: str) -> None:
+        a, _ = make_couple(client)
+        before = client.get("/v1/couple", headers=bearer(a)).json()
+        problem = assert_problem(client.patch("/v1/couple", json=body, headers=bearer(a)), 422)
+        assert problem["errors"][0]["loc"][:2] == ["body", field]
+        assert client.get("/v1/couple", headers=bearer(a)).json() == before
+
+    def test_patch_when_not_linked(self, client: TestClient) -> None:
+        response = client.patch(
+            "/v1/couple", json={"day_starts_at": "05:00"}, headers=bearer(register(client))
+        )
+        assert_problem(response, 404)
+
+    def test_unlink_ends_it_for_both(self, client: TestClient) -> None:
+        a, b = make_couple(client)
+        assert client.delete("/v1/couple", headers=bearer(b)).status_code == 204
+        for tokens in (a, b):
+            assert_problem(client.get("/v1/couple", headers=bearer(tokens)), 404)
+            assert client.get("/v1/me", headers=bearer(tokens)).json()["couple_id"] is None
+        assert_problem(client.delete("/v1/couple", headers=bearer(a)), 404)
+
+    def test_a_stranger_sees_only_their_own_couple(self, client: TestClient) -> None:
+        a, b = make_couple(client)
+        stranger, _ = make_couple(client)
+        ours = client.get("/v1/couple", headers=bearer(a)).json()
+        theirs = client.get("/v1/couple", headers=bearer(stranger)).json()
+        assert theirs["id"] != ours["id"]
+        for path in PARTNER_DATA_PATHS:
+            text = client.get(path, headers=bearer(stranger)).text
+            assert ours["id"] not in text and ours["partner"]["id"] not in text
+
+
+def _identity(client: TestClient, tokens: dict[str, Any]) -> list[str]:
+    me = client.get("/v1/me", headers=bearer(tokens)).json()
+    return [me["id"], me["email"], me["display_name"]]
+
+
+class TestBreakups:
+    """After an unlink or an account deletion, nobody sees the former partner's anything."""
+
+    def _assert_isolated(
+        self, client: TestClient, viewer: dict[str, Any], former: list[str]
+    ) -> None:
+        for path in PARTNER_DATA_PATHS:
+            response = client.get(path, headers=bearer(viewer))
+            for secret in former:
+                assert secret not in response.text, f"{path} shows {secret!r}"
+
+    def test_after_unlink(self, client: TestClient) -> None:
+        a, b = make_couple(client)
+        who_a, who_b = _identity(client, a), _identity(client, b)
+        client.delete("/v1/couple", headers=bearer(a))
+        self._assert_isolated(client, a, who_b)
+        self._assert_isolated(client, b, who_a)
+
+    def test_after_account_deletion(self, client: TestClient) -> None:
+        a, b = make_couple(client)
+        who_a = _identity(client, a)
+        response = client.request(
+            "DELETE", "/v1/me", json={"password": PASSWORD}, headers=bearer(a)
+        )
+        assert response.status_code == 204
+        assert_problem(client.get("/v1/couple", headers=bearer(b)), 404)
+        self._assert_isolated(client, b, who_a)
+
+    def test_relinked_couple_starts_empty(self, client: TestClient) -> None:
+        a, b = make_couple(client)
+        client.patch("/v1/couple", json={"day_starts_at": "06:00"}, headers=bearer(a))
+        client.delete("/v1/couple", headers=bearer(a))
+        again = link(client, a, b)
+        assert again["day_starts_at"] == "04:00"
+
+    def test_export_lists_past_and_present_couples(self, client: TestClient) -> None:
+        a, b = make_couple(client)
+        first = client.get("/v1/couple", headers=bearer(a)).json()["id"]
+        client.delete("/v1/couple", headers=bearer(a))
+        c = register(client)
+        second = link(client, c, a)["id"]
+        export = client.get("/v1/me/export", headers=bearer(a)).json()
+        couples = {couple["id"]: couple for couple in export["couples"]}
+        assert set(couples) == {first, second}
+        assert couples[first]["ended_at"] is not None
+        assert couples[second]["ended_at"] is None
+        assert _identity(client, b)[2] not in str(export)
+
+
+def test_linked_at_is_utc(client: TestClient) -> None:
+    a, _ = make_couple(client)
+    linked_at = client.get("/v1/couple", headers=bearer(a)).json()["linked_at"]
+    assert linked_at.endswith("Z")
+    assert datetime.fromisoformat(linked_at).tzinfo == UTC
