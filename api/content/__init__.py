@@ -1,0 +1,1 @@
+"""The exercise content: the shipped files, their schema, the loader, the in-memory catalog."""

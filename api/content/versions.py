@@ -1,0 +1,58 @@
+"""How a published exercise version is stored: its spec and translations, to and from a row."""
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from api.content.schema import EXERCISE_SPEC, ExerciseSpec, ExerciseTranslation
+from api.models.content import ExerciseVersion
+
+
+def version_row(
+    spec: ExerciseSpec,
+    translations: Mapping[str, ExerciseTranslation],
+    version: int,
+    published_at: datetime,
+) -> ExerciseVersion:
+    return ExerciseVersion(
+        exercise_id=spec.id,
+        version=version,
+        type=spec.type,
+        body=_body(spec),
+        translations=_translations(translations),
+        published_at=published_at,
+    )
+
+
+def spec_of(row: ExerciseVersion) -> ExerciseSpec:
+    """The version's exercise, typed: its `type` and that type's constraints and texts."""
+    return EXERCISE_SPEC.validate_python({"id": row.exercise_id, "type": row.type, **row.body})
+
+
+def translations_of(row: ExerciseVersion) -> dict[str, ExerciseTranslation]:
+    return {
+        language: ExerciseTranslation.model_validate(texts)
+        for language, texts in row.translations.items()
+    }
+
+
+def has_content(
+    row: ExerciseVersion, spec: ExerciseSpec, translations: Mapping[str, ExerciseTranslation]
+) -> bool:
+    """Whether the row already publishes exactly this exercise and these translations."""
+    return (row.type, row.body, row.translations) == (
+        spec.type,
+        _body(spec),
+        _translations(translations),
+    )
+
+
+def _body(spec: ExerciseSpec) -> dict[str, Any]:
+    return spec.model_dump(mode="json", exclude={"id", "type"})
+
+
+def _translations(translations: Mapping[str, ExerciseTranslation]) -> dict[str, Any]:
+    return {
+        language: texts.model_dump(mode="json", exclude_none=True)
+        for language, texts in sorted(translations.items())
+    }

@@ -1,0 +1,120 @@
+"""/v1/exercises: the exercises on offer, any published version, and their management."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Query, Response, status
+
+from api.content.catalog import exercise_entry
+from api.content.localization import DEFAULT_LANGUAGE
+from api.content.schema import EXERCISE_SPEC, ExerciseType
+from api.deps import Now, get_caller
+from api.errors import NotFound, problem_responses
+from api.idempotency import IdempotencyDep
+from api.models import Exercise, ExerciseVersion
+from api.routers.content import CatalogDep, EditorSession, Language, serve_published
+from api.schemas.content import ExerciseIn, ExerciseOut, ExercisePage, ExercisePatchIn
+from api.schemas.pagination import DEFAULT_LIMIT, Cursor, Limit, page_after
+from api.schemas.render_content import exercise_out
+from api.services import content
+
+router = APIRouter(prefix="/v1/exercises", tags=["exercises"], dependencies=[Depends(get_caller)])
+
+
+# Named `list` for the operation id `exercises_list`; a function `list` would shadow the builtin.
+@router.get(
+    "",
+    name="list",
+    summary="List the exercises on offer",
+    description="By id, in the caller's language; retired exercises are left out.",
+    responses=problem_responses(401, 422),
+)
+def list_exercises(
+    catalog: CatalogDep,
+    language: Language,
+    response: Response,
+    theme: Annotated[str | None, Query(description="Only this theme's (a slug).")] = None,
+    exercise_type: Annotated[
+        ExerciseType | None, Query(alias="type", description="Only this type.")
+    ] = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> ExercisePage:
+    offered = catalog.exercises(themes=None if theme is None else {theme}, type=exercise_type)
+    page, next_cursor = page_after(offered, lambda entry: entry.id, cursor, limit)
+    items = [exercise_out(exercise, exercise.current, language) for exercise in page]
+    serve_published(response, [item.language for item in items], language)
+    return ExercisePage(items=items, next_cursor=next_cursor)
+
+
+@router.get(
+    "/{exercise_id}",
+    summary="One exercise",
+    description="Its current version, or with `version` any version ever published (an "
+    "assignment shows the version it was given). Retired exercises stay readable.",
+    responses=problem_responses(401, 404, 422),
+)
+def get(
+    exercise_id: str,
+    catalog: CatalogDep,
+    language: Language,
+    response: Response,
+    version: Annotated[int | None, Query(ge=1, description="A published version.")] = None,
+) -> ExerciseOut:
+    exercise = catalog.exercise(exercise_id)
+    if exercise is None:
+        raise NotFound(f"No exercise {exercise_id!r}.")
+    shown = exercise.current if version is None else exercise.versions.get(version)
+    if shown is None:
+        raise NotFound(f"The exercise {exercise_id!r} has no version {version}.")
+    body = exercise_out(exercise, shown, language)
+    serve_published(response, [body.language], language)
+    return body
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Publish a new exercise",
+    description="Admins only (`content:write`). Publishes version 1, in English.",
+    responses=problem_responses(401, 403, 409, 422),
+)
+def create(
+    body: Annotated[ExerciseIn, Body()],
+    db: EditorSession,
+    idempotency: IdempotencyDep,
+    now: Now,
+) -> ExerciseOut:
+    spec = EXERCISE_SPEC.validate_python(body.model_dump(exclude={"theme"}))
+    created = _published(*content.create_exercise(db, body.theme, spec, now))
+    return idempotency.remember(created, status.HTTP_201_CREATED)
+
+
+@router.patch(
+    "/{exercise_id}",
+    summary="Edit an exercise",
+    description="Admins only (`content:write`). Publishes the edited exercise as its next "
+    "version; earlier versions stay readable with `?version=`. Translations that no longer "
+    "fit (other options or steps) are dropped until the locale pack catches up.",
+    responses=problem_responses(401, 403, 404, 422),
+)
+def update(exercise_id: str, body: ExercisePatchIn, db: EditorSession, now: Now) -> ExerciseOut:
+    changes = body.model_dump(include=body.model_fields_set)
+    return _published(*content.revise_exercise(db, exercise_id, changes, now))
+
+
+@router.delete(
+    "/{exercise_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Retire an exercise",
+    description="Admins only (`content:write`). No longer offered or listed, never deleted: "
+    "it stays readable by id for the assignments that hold it.",
+    responses=problem_responses(401, 403, 404, 422),
+)
+def retire(exercise_id: str, db: EditorSession) -> Response:
+    content.retire_exercise(db, exercise_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _published(exercise: Exercise, version: ExerciseVersion) -> ExerciseOut:
+    entry = exercise_entry(exercise, [version])
+    return exercise_out(entry, entry.current, DEFAULT_LANGUAGE)

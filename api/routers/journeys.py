@@ -1,0 +1,82 @@
+"""/v1/journeys: multi-day programs of exercises, and their management."""
+
+from fastapi import APIRouter, Depends, Response, status
+
+from api.content.catalog import journey_entry
+from api.content.localization import DEFAULT_LANGUAGE
+from api.deps import get_caller
+from api.errors import NotFound, problem_responses
+from api.idempotency import IdempotencyDep
+from api.routers.content import CatalogDep, EditorSession, serve_published
+from api.schemas.content import JourneyIn, JourneyOut, JourneyPage, JourneyPatchIn
+from api.schemas.pagination import DEFAULT_LIMIT, Cursor, Limit, page_after
+from api.schemas.render_content import journey_out
+from api.services import content
+
+router = APIRouter(prefix="/v1/journeys", tags=["journeys"], dependencies=[Depends(get_caller)])
+
+
+# Named `list` for the operation id `journeys_list`; a function `list` would shadow the builtin.
+@router.get(
+    "",
+    name="list",
+    summary="List the journeys on offer",
+    description="By slug; retired journeys are left out. Start one with `PUT /v1/couple/journey`.",
+    responses=problem_responses(401, 422),
+)
+def list_journeys(
+    catalog: CatalogDep, response: Response, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
+) -> JourneyPage:
+    page, next_cursor = page_after(catalog.journeys(), lambda journey: journey.slug, cursor, limit)
+    serve_published(response, [DEFAULT_LANGUAGE], DEFAULT_LANGUAGE)  # journeys are in English
+    return JourneyPage(items=[journey_out(journey) for journey in page], next_cursor=next_cursor)
+
+
+@router.get(
+    "/{slug}",
+    summary="One journey",
+    description="Retired journeys stay readable: couples already on one can finish it.",
+    responses=problem_responses(401, 404, 422),
+)
+def get(slug: str, catalog: CatalogDep, response: Response) -> JourneyOut:
+    journey = catalog.journey(slug)
+    if journey is None:
+        raise NotFound(f"No journey {slug!r}.")
+    serve_published(response, [DEFAULT_LANGUAGE], DEFAULT_LANGUAGE)
+    return journey_out(journey)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a journey",
+    description="Admins only (`content:write`). Every day must be an exercise on offer.",
+    responses=problem_responses(401, 403, 409, 422),
+)
+def create(body: JourneyIn, db: EditorSession, idempotency: IdempotencyDep) -> JourneyOut:
+    created = journey_out(journey_entry(content.create_journey(db, body)))
+    return idempotency.remember(created, status.HTTP_201_CREATED)
+
+
+@router.patch(
+    "/{slug}",
+    summary="Edit a journey",
+    description="Admins only (`content:write`). Fields left out stay as they are.",
+    responses=problem_responses(401, 403, 404, 422),
+)
+def update(slug: str, body: JourneyPatchIn, db: EditorSession) -> JourneyOut:
+    changes = body.model_dump(include=body.model_fields_set)
+    return journey_out(journey_entry(content.update_journey(db, slug, changes)))
+
+
+@router.delete(
+    "/{slug}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Retire a journey",
+    description="Admins only (`content:write`). No longer offered, never deleted: couples "
+    "already on it can finish it.",
+    responses=problem_responses(401, 403, 404, 422),
+)
+def retire(slug: str, db: EditorSession) -> Response:
+    content.retire_journey(db, slug)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

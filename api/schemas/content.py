@@ -1,0 +1,185 @@
+"""Bodies of the content endpoints: themes, exercises (one schema per type), journeys.
+
+Requests reuse the models that validate the shipped files, so the API accepts exactly what
+a file may hold.
+"""
+
+from typing import Annotated, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from api.content.schema import (
+    ActivityExercise,
+    ChoiceExercise,
+    Days,
+    ExerciseOption,
+    GuessExercise,
+    JourneySpec,
+    OpenExercise,
+    ScaleExercise,
+    Slug,
+    Text,
+    ThemeSpec,
+    Title,
+)
+from api.schemas.base import RequestBody, ResponseBody
+from api.schemas.pagination import Page
+
+LANGUAGE = Field(
+    description="The language of the texts: the one negotiated from `Accept-Language` when "
+    "this item is translated into it, else `en`.",
+    examples=["es"],
+)
+
+
+class ChangesIn(RequestBody):
+    """A partial update: fields left out stay as they are; null only where it clears a field."""
+
+    nullable: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*")
+    @classmethod
+    def _not_null(cls, value: object, info: ValidationInfo) -> object:
+        if value is None and info.field_name not in cls.nullable:
+            raise ValueError("cannot be null; leave the field out to keep it")
+        return value
+
+
+class ThemeOut(ResponseBody):
+    slug: str
+    title: str
+    description: str
+    sensitive: bool = Field(description="Delivered only to couples who chose it.")
+    exercise_count: int = Field(description="How many exercises the theme offers.")
+    language: str = LANGUAGE
+
+
+class ThemePage(Page[ThemeOut]):
+    """A page of themes, by slug."""
+
+
+class ThemeIn(ThemeSpec):
+    """A new theme; its exercises are added with `POST /v1/exercises`."""
+
+
+class ThemePatchIn(ChangesIn):
+    title: Title | None = None
+    description: Text | None = None
+    sensitive: bool | None = None
+
+
+class Published(BaseModel):
+    """What every served exercise says besides its content."""
+
+    # Every field is always sent, defaults included: generated clients need not guess.
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+    theme: str = Field(description="The theme's slug.")
+    version: int = Field(
+        description="Bumped by every edit; an assignment keeps the version it was given."
+    )
+    retired: bool = Field(description="No longer offered; still readable for past assignments.")
+    language: str = LANGUAGE
+
+
+class OpenExerciseOut(Published, OpenExercise):
+    """A free-text exercise."""
+
+
+class ChoiceExerciseOut(Published, ChoiceExercise):
+    """Pick one option, or up to `max_choices`."""
+
+
+class ScaleExerciseOut(Published, ScaleExercise):
+    """An integer from `min` to `max`."""
+
+
+class GuessExerciseOut(Published, GuessExercise):
+    """Pick for yourself and guess your partner's pick."""
+
+
+class ActivityExerciseOut(Published, ActivityExercise):
+    """Something to do together."""
+
+
+ExerciseOut = Annotated[
+    OpenExerciseOut | ChoiceExerciseOut | ScaleExerciseOut | GuessExerciseOut | ActivityExerciseOut,
+    Field(discriminator="type"),
+]
+
+
+class ExercisePage(Page[ExerciseOut]):
+    """A page of exercises, by id."""
+
+
+class NewExercise(BaseModel):
+    theme: Slug = Field(description="The slug of the theme it belongs to.")
+
+
+class OpenExerciseIn(OpenExercise, NewExercise):
+    """A new free-text exercise."""
+
+
+class ChoiceExerciseIn(ChoiceExercise, NewExercise):
+    """A new choice exercise."""
+
+
+class ScaleExerciseIn(ScaleExercise, NewExercise):
+    """A new scale exercise."""
+
+
+class GuessExerciseIn(GuessExercise, NewExercise):
+    """A new guess exercise."""
+
+
+class ActivityExerciseIn(ActivityExercise, NewExercise):
+    """A new activity."""
+
+
+ExerciseIn = Annotated[
+    OpenExerciseIn | ChoiceExerciseIn | ScaleExerciseIn | GuessExerciseIn | ActivityExerciseIn,
+    Field(discriminator="type"),
+]
+
+
+class ExercisePatchIn(ChangesIn):
+    """Changes to an exercise, published as its next version. The fields are those of its
+    type (`type` and `id` never change); `follow_up: null` removes the follow-up."""
+
+    nullable = frozenset({"follow_up"})
+
+    title: Title | None = None
+    prompt: Text | None = None
+    why: Text | None = None
+    follow_up: Text | None = None
+    max_length: int | None = None
+    options: list[ExerciseOption] | None = None
+    max_choices: int | None = None
+    min: int | None = None
+    max: int | None = None
+    min_label: Title | None = None
+    max_label: Title | None = None
+    steps: list[Text] | None = None
+    duration_minutes: int | None = None
+
+
+class JourneyOut(ResponseBody):
+    slug: str
+    title: str
+    description: str
+    days: list[str] = Field(description="Exercise ids, one per day, in order.")
+    retired: bool = Field(description="No longer offered; couples already on it can finish it.")
+
+
+class JourneyPage(Page[JourneyOut]):
+    """A page of journeys, by slug."""
+
+
+class JourneyIn(JourneySpec):
+    """A new journey."""
+
+
+class JourneyPatchIn(ChangesIn):
+    title: Title | None = None
+    description: Text | None = None
+    days: Days | None = None
