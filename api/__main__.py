@@ -1,4 +1,5 @@
-"""The command line: `python -m api [serve|migrate|create-admin|openapi]` (serve by default)."""
+"""The command line: `python -m api [serve|migrate|load-content|create-admin|openapi]` (serve by
+default)."""
 
 import argparse
 import json
@@ -9,7 +10,10 @@ import uvicorn
 from sqlalchemy import update
 from sqlmodel import Session, col
 
-from api.config import get_settings
+from api.clock import Clock
+from api.config import Settings, get_settings
+from api.content.files import DATA_DIR, ContentFileError
+from api.content.loader import load_content, load_content_if_empty
 from api.db import migrate, open_database
 from api.models import User
 
@@ -20,6 +24,7 @@ def serve(args: argparse.Namespace) -> int:
     settings = get_settings()
     if settings.migrate_on_start:
         migrate(settings.database_url)
+        _load_content_on_first_start(settings)
     uvicorn.run(
         "api.main:create_served_app",
         factory=True,
@@ -32,8 +37,31 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load_content_on_first_start(settings: Settings) -> None:
+    database = open_database(settings)
+    report = load_content_if_empty(database.writer, Clock().now())
+    database.dispose()
+    if report is not None:
+        sys.stdout.write(f"Loaded the shipped content:\n{report.summary()}\n")
+
+
 def run_migrations(args: argparse.Namespace) -> int:
     migrate(get_settings().database_url)
+    return 0
+
+
+def load_shipped_content(args: argparse.Namespace) -> int:
+    database = open_database(get_settings())
+    try:
+        with Session(database.writer) as db:
+            report = load_content(db, Clock().now(), Path(args.directory))
+            db.commit()
+    except ContentFileError as exc:
+        sys.stderr.write(f"Nothing loaded: {exc}\n")
+        return 1
+    finally:
+        database.dispose()
+    sys.stdout.write(f"{report.summary()}\n")
     return 0
 
 
@@ -70,6 +98,13 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("migrate", help="apply database migrations").set_defaults(
         handler=run_migrations
     )
+    content_parser = commands.add_parser(
+        "load-content", help="load the content files into the database (only what changed)"
+    )
+    content_parser.add_argument(
+        "--directory", default=str(DATA_DIR), help="where the files are (default: the shipped ones)"
+    )
+    content_parser.set_defaults(handler=load_shipped_content)
     admin_parser = commands.add_parser("create-admin", help="make an account an admin")
     admin_parser.add_argument("email")
     admin_parser.set_defaults(handler=create_admin)

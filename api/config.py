@@ -1,6 +1,7 @@
 """Settings, read once from the environment (prefix ATTUNE_, plus DATABASE_URL and REDIS_URL)."""
 
 import json
+import re
 from enum import StrEnum
 from functools import lru_cache
 from typing import Annotated
@@ -11,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # Only ever used outside production: the start refuses it when ATTUNE_ENV=production.
 DEVELOPMENT_SIGNING_KEYS = {"dev-1": "attune-development-signing-key-do-not-use-in-production"}
 MIN_KEY_BYTES = 32
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 
 
 class Environment(StrEnum):
@@ -82,12 +84,30 @@ class Settings(BaseSettings):
     # Where the app opens mailed links; tokens travel in the fragment, never sent to a server.
     app_link_base: str = "https://app.attune.invalid"
 
+    # How long a process may serve content without seeing another process's content writes.
+    content_cache_seconds: float = Field(default=30, ge=0)
+
+    # Request hardening (OWASP API4, API8).
+    max_body_bytes: int = Field(default=262144, ge=1)
+    # Browser origins allowed to call the API, e.g. ["https://app.example.com"]; none by default.
+    cors_origins: list[str] = Field(default_factory=list)
+
     log_level: str = "INFO"
 
     @field_validator("jwt_keys", mode="before")
     @classmethod
     def _parse_keyring(cls, value: object) -> object:
         return json.loads(value) if isinstance(value, str) else value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _exact_origins(cls, origins: list[str]) -> list[str]:
+        # Browsers send exactly scheme://host[:port]; anything else (a "*", a trailing slash,
+        # a path) would either open the API to every site or silently never match.
+        for origin in origins:
+            if not _ORIGIN.fullmatch(origin):
+                raise ValueError(f"CORS origin {origin!r} is not of the form https://host[:port]")
+        return origins
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> "Settings":

@@ -29,7 +29,9 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": commit before the response goes out, so a client never sees a 2xx for
+# work that then fails to commit (FastAPI runs request-scoped exits after the response).
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 Now = Annotated[datetime, Depends(get_now)]
 ClientAddress = Annotated[str, Depends(client_address)]

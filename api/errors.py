@@ -131,6 +131,12 @@ def problem_response(
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
 
 
+def http_problem(status: int, *, headers: Mapping[str, str] | None = None) -> JSONResponse:
+    """The answer to an error of routing or of the server's limits (404, 405, 413)."""
+    title, slug, detail = _HTTP_PROBLEMS.get(status, ("Error", "http-error", "Error."))
+    return problem_response(status, title, slug, detail, headers=headers)
+
+
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     # Pydantic's `input` and `ctx` can hold the submitted value (a password, an answer): dropped.
     return [{"loc": list(error["loc"]), "msg": error["msg"]} for error in exc.errors()]
@@ -156,8 +162,7 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
 
 async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    title, slug, detail = _HTTP_PROBLEMS.get(exc.status_code, ("Error", "http-error", "Error."))
-    return problem_response(exc.status_code, title, slug, detail, headers=exc.headers)
+    return http_problem(exc.status_code, headers=exc.headers)
 
 
 async def _on_unhandled(request: Request, exc: Exception) -> JSONResponse:

@@ -11,10 +11,25 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.clock import Clock
 from api.config import Settings, get_settings
 from api.db import head_revision
+from api.docs import install_docs
 from api.errors import install_error_handlers
+from api.hardening import install_hardening
+from api.idempotency import install_idempotency
+from api.metrics import install_metrics
 from api.observability import RequestLogMiddleware, configure_logging
 from api.openapi import DESCRIPTION, TAGS, problem_media_types
-from api.routers import auth, couple, health, me
+from api.routers import (
+    answers,
+    assignments,
+    auth,
+    checkins,
+    couple,
+    exercises,
+    health,
+    journeys,
+    me,
+    themes,
+)
 from api.runtime import Runtime
 
 
@@ -60,13 +75,31 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         openapi_tags=TAGS,
         generate_unique_id_function=operation_id,
         lifespan=lifespan,
+        # Served by api/docs.py from local assets instead of a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.runtime = runtime
     app.state.schema_head = head_revision()
     install_error_handlers(app)
-    for router in (health.router, auth.router, me.router, couple.router):
+    install_idempotency(app)
+    for router in (
+        health.router,
+        auth.router,
+        me.router,
+        couple.router,
+        themes.router,
+        exercises.router,
+        journeys.router,
+        assignments.router,
+        answers.router,
+        checkins.router,
+    ):
         app.include_router(router)
+    install_docs(app)
     app.add_middleware(NoStoreByDefault)
+    install_hardening(app, settings)
+    install_metrics(app)
     app.add_middleware(RequestLogMiddleware)
     _install_openapi(app)
     return app

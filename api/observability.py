@@ -41,6 +41,15 @@ def configure_logging(level: str) -> None:
         logging.getLogger(noisy).disabled = True
 
 
+def route_template(scope: Scope) -> str:
+    """The template of the route that served a request, e.g. `/v1/couple/invite`.
+
+    Never the raw path, so ids stay out of logs and metric labels; one value for every
+    request that matched no route.
+    """
+    return str(getattr(scope.get("route"), "path", "unmatched"))
+
+
 class RequestLogMiddleware:
     """Gives each request an id (X-Request-ID) and logs method, route, status and latency.
 
@@ -73,12 +82,11 @@ class RequestLogMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            route = scope.get("route")
             access_log.info(
                 "request",
                 extra={
                     "method": scope["method"],
-                    "route": getattr(route, "path", "unmatched"),
+                    "route": route_template(scope),
                     "status": status,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                 },

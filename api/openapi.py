@@ -26,6 +26,28 @@ TAGS = [
     {"name": "auth", "description": "Accounts: register, log in, refresh, passwords, email."},
     {"name": "me", "description": "The caller's own profile, export and erasure."},
     {"name": "couple", "description": "Linking two people: invites, joining, unlinking."},
+    {
+        "name": "themes",
+        "description": "What exercises are about, e.g. trust or laughter-play. Sensitive themes "
+        "are delivered only to couples who chose them.",
+    },
+    {
+        "name": "exercises",
+        "description": "The daily exercises, in five types: `open`, `choice`, `scale`, `guess`, "
+        "`activity`. Published versions never change: an edit publishes the next version. "
+        "Served in the language negotiated from `Accept-Language`, English when untranslated.",
+    },
+    {
+        "name": "journeys",
+        "description": "Multi-day programs: one exercise a day, in order.",
+    },
+    {
+        "name": "assignments",
+        "description": "The day's exercise, your history, answers (under the reveal rule), "
+        "and the conversation under revealed assignments.",
+    },
+    {"name": "answers", "description": "Reactions to answers."},
+    {"name": "checkins", "description": "How connected each of you feels, day by day."},
     {"name": "health", "description": "Probes for load balancers and orchestrators."},
 ]
 

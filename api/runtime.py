@@ -1,10 +1,11 @@
-"""What one running app holds: settings, database, keys, hasher, limiter, mailer, clock."""
+"""What one running app holds: settings, database, keys, hasher, limiter, mailer, clock, catalog."""
 
 from dataclasses import dataclass
 from datetime import timedelta
 
 from api.clock import Clock
 from api.config import Settings
+from api.content.cache import CatalogCache
 from api.db import Database, open_database
 from api.mail import Mailer, make_mailer
 from api.security.jwt import Keyring
@@ -29,12 +30,14 @@ class Runtime:
     limiter: RateLimiter
     mailer: Mailer
     clock: Clock
+    catalog: CatalogCache
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None) -> "Runtime":
+        database = open_database(settings)
         return cls(
             settings=settings,
-            database=open_database(settings),
+            database=database,
             tokens=TokenPolicy(
                 keyring=Keyring(
                     keys=dict(settings.jwt_keys),
@@ -53,4 +56,5 @@ class Runtime:
             limiter=RateLimiter(settings.redis_url),
             mailer=make_mailer(settings),
             clock=clock or Clock(),
+            catalog=CatalogCache(database.reader, settings.content_cache_seconds),
         )

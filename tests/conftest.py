@@ -2,7 +2,7 @@
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,12 +11,15 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
+from sqlmodel import Session
 
 from api.clock import FrozenClock
 from api.config import Settings
+from api.content.loader import load_content
 from api.db import migrate
 from api.main import create_app
 from api.models import metadata
+from api.models.content import CONTENT_TABLES
 from tests.databases import ENGINE, fresh_database
 from tests.mailbox import Mailbox, SmtpServer, free_port
 
@@ -86,12 +89,44 @@ def app(
     _empty_tables(database_url)
 
 
-def _empty_tables(database_url: str) -> None:
+def _empty_tables(database_url: str, names: Collection[str] | None = None) -> None:
+    """Empty the named tables; by default every table but the content, which is kept (see
+    `content`)."""
     engine = create_engine(database_url)
     with engine.begin() as connection:
         for table in reversed(metadata.sorted_tables):
-            connection.execute(text(f'DELETE FROM "{table.name}"'))
+            if table.name in (names or metadata.tables.keys() - CONTENT_TABLES):
+                connection.execute(text(f'DELETE FROM "{table.name}"'))
     engine.dispose()
+
+
+def reload_content(database_url: str) -> None:
+    """The session database's content, back to exactly the shipped files."""
+    _empty_tables(database_url, CONTENT_TABLES)
+    engine = create_engine(database_url)
+    with Session(engine) as db:
+        load_content(db, datetime.now(UTC))
+        db.commit()
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _shipped_content(database_url: str) -> None:
+    reload_content(database_url)
+
+
+@pytest.fixture
+def content(_shipped_content: None) -> None:
+    """The shipped content, loaded once per session and kept between tests (loading it for
+    every test would cost a tenth of a second each). A test that changes content must use
+    `mutable_content` instead."""
+
+
+@pytest.fixture
+def mutable_content(content: None, database_url: str) -> Iterator[None]:
+    """The shipped content, for a test that changes it: put back afterwards."""
+    yield
+    reload_content(database_url)
 
 
 @pytest.fixture

@@ -51,3 +51,40 @@ def renewed(client: TestClient, tokens: dict[str, Any]) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     result: dict[str, Any] = response.json()
     return result
+
+
+def today(client: TestClient, tokens: dict[str, Any], **headers: str) -> dict[str, Any]:
+    response = client.get("/v1/today", headers=bearer(tokens) | headers)
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def sample_answer(exercise: dict[str, Any], marker: str = "") -> dict[str, Any]:
+    """A valid answer body for any exercise; `marker` makes open and activity texts unique."""
+    kind = exercise["type"]
+    if kind == "open":
+        return {"content": {"type": "open", "text": f"My honest answer {marker}".strip()}}
+    if kind == "choice":
+        return {"content": {"type": "choice", "choices": [exercise["options"][0]["id"]]}}
+    if kind == "scale":
+        return {"content": {"type": "scale", "value": exercise["max"]}}
+    if kind == "guess":
+        first = exercise["options"][0]["id"]
+        return {"content": {"type": "guess", "pick": first, "guess": first}}
+    return {
+        "content": {"type": "activity", "done": True, "rating": 5, "reflection": f"Lovely {marker}"}
+    }
+
+
+def answer(
+    client: TestClient, tokens: dict[str, Any], assignment: dict[str, Any], marker: str = ""
+) -> dict[str, Any]:
+    response = client.put(
+        f"/v1/assignments/{assignment['id']}/answer",
+        json=sample_answer(assignment["exercise"], marker),
+        headers=bearer(tokens),
+    )
+    assert response.status_code in (200, 201), response.text
+    result: dict[str, Any] = response.json()
+    return result

@@ -37,3 +37,16 @@ def test_keyring_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_defaults_run_embedded() -> None:
     settings = Settings()
     assert settings.is_sqlite and settings.migrate_on_start
+
+
+@pytest.mark.parametrize("origin", ["*", "https://app.example.com/", "app.example.com"])
+def test_cors_origins_are_exact(origin: str) -> None:
+    with pytest.raises(ValidationError, match="CORS origin"):
+        Settings(cors_origins=[origin])
+
+
+def test_cors_origins_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(
+        "ATTUNE_CORS_ORIGINS", '["https://app.example.com", "http://localhost:3000"]'
+    )
+    assert Settings().cors_origins == ["https://app.example.com", "http://localhost:3000"]

@@ -5,10 +5,14 @@ from datetime import timedelta
 from fastapi import APIRouter, Response, status
 
 from api.deps import ClientAddress, CurrentCaller, Now, RuntimeDep, SessionDep
-from api.errors import problem_responses
-from api.schemas.couple import CoupleOut, CoupleUpdateIn, InviteOut, JoinIn
+from api.errors import NotFound, Unprocessable, problem_responses
+from api.idempotency import IdempotencyDep
+from api.routers.content import CatalogDep
+from api.schemas.assignment import CoupleStatsOut
+from api.schemas.couple import CoupleOut, CoupleUpdateIn, InviteOut, JoinIn, JourneyStartIn
 from api.schemas.render import couple_out, invite_out
-from api.services import linking
+from api.services import linking, stats
+from api.services.days import local_day
 
 router = APIRouter(prefix="/v1/couple", tags=["couple"])
 
@@ -69,17 +73,19 @@ def join(
     runtime: RuntimeDep,
     now: Now,
     address: ClientAddress,
+    idempotency: IdempotencyDep,
+    catalog: CatalogDep,
 ) -> CoupleOut:
     settings = runtime.settings
     runtime.limiter.hit(settings.join_limit_per_address, "join-address", address)
     runtime.limiter.hit(settings.join_limit_per_user, "join-user", caller.user.id)
     couple = linking.join(db, caller.user, body.code, now)
-    return couple_out(db, couple, caller.user)
+    return idempotency.remember(couple_out(db, couple, caller.user, catalog, now), 201)
 
 
 @router.get("", summary="Your couple", responses=problem_responses(401, 404))
-def get(caller: CurrentCaller, db: SessionDep) -> CoupleOut:
-    return couple_out(db, linking.current_couple(db, caller.user), caller.user)
+def get(caller: CurrentCaller, db: SessionDep, catalog: CatalogDep, now: Now) -> CoupleOut:
+    return couple_out(db, linking.current_couple(db, caller.user), caller.user, catalog, now)
 
 
 @router.patch(
@@ -88,10 +94,17 @@ def get(caller: CurrentCaller, db: SessionDep) -> CoupleOut:
     description="Fields left out stay as they are. Either partner may change them.",
     responses=problem_responses(401, 404, 422),
 )
-def update(body: CoupleUpdateIn, caller: CurrentCaller, db: SessionDep) -> CoupleOut:
+def update(
+    body: CoupleUpdateIn, caller: CurrentCaller, db: SessionDep, catalog: CatalogDep, now: Now
+) -> CoupleOut:
     couple = linking.current_couple(db, caller.user)
+    unknown = set(body.focus_themes or []) - {theme.slug for theme in catalog.themes()}
+    if unknown:
+        raise Unprocessable(
+            f"Unknown themes: {', '.join(sorted(unknown))}.", loc=["body", "focus_themes"]
+        )
     changes = body.model_dump(include=body.model_fields_set)
-    return couple_out(db, linking.update_couple(db, couple, changes), caller.user)
+    return couple_out(db, linking.update_couple(db, couple, changes), caller.user, catalog, now)
 
 
 @router.delete(
@@ -107,3 +120,50 @@ def update(body: CoupleUpdateIn, caller: CurrentCaller, db: SessionDep) -> Coupl
 def unlink(caller: CurrentCaller, db: SessionDep, now: Now) -> Response:
     linking.unlink(db, caller.user, now)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.put(
+    "/journey",
+    summary="Start a journey",
+    description=(
+        "One journey at a time: starting one replaces the current one. Its days are delivered "
+        "from the next daily assignment on; when it ends, the focus themes take over again."
+    ),
+    responses=problem_responses(401, 404, 422),
+)
+def start_journey(
+    body: JourneyStartIn, caller: CurrentCaller, db: SessionDep, catalog: CatalogDep, now: Now
+) -> CoupleOut:
+    couple = linking.current_couple(db, caller.user)
+    journey = catalog.journey(body.slug)
+    if journey is None or journey.retired:
+        raise NotFound("No such journey.")
+    changes = {"journey_slug": journey.slug, "journey_started_at": now}
+    return couple_out(db, linking.update_couple(db, couple, changes), caller.user, catalog, now)
+
+
+@router.delete(
+    "/journey",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Stop the journey",
+    responses=problem_responses(401, 404),
+)
+def stop_journey(caller: CurrentCaller, db: SessionDep) -> Response:
+    couple = linking.current_couple(db, caller.user)
+    linking.update_couple(db, couple, {"journey_slug": None, "journey_started_at": None})
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/stats",
+    summary="Your couple's numbers",
+    description="Answered together, streaks, themes explored, guess accuracy, check-in trend.",
+    responses=problem_responses(401, 404),
+)
+def get_stats(
+    caller: CurrentCaller, db: SessionDep, catalog: CatalogDep, now: Now
+) -> CoupleStatsOut:
+    couple = linking.current_couple(db, caller.user)
+    partner = linking.partner_of(db, couple, caller.user)
+    today = local_day(couple.timezone, couple.day_starts_at, now)
+    return stats.couple_stats(db, couple, [caller.user.id, partner.id], catalog, today)

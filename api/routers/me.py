@@ -4,6 +4,7 @@ from fastapi import APIRouter, Response, status
 
 from api.deps import CurrentCaller, Now, RuntimeDep, SessionDep
 from api.errors import problem_responses
+from api.routers.content import CatalogDep
 from api.schemas.account import AccountDeleteIn, AccountExportOut, ProfileUpdateIn, UserOut
 from api.schemas.render import user_out
 from api.services import accounts
@@ -50,5 +51,8 @@ def delete(
     description="One JSON document for portability. Never the partner's words.",
     responses=problem_responses(401),
 )
-def export(caller: CurrentCaller, db: SessionDep, now: Now) -> AccountExportOut:
-    return AccountExportOut.model_validate(accounts.export_account(db, caller.user, now))
+def export(
+    caller: CurrentCaller, db: SessionDep, catalog: CatalogDep, now: Now
+) -> AccountExportOut:
+    exported = accounts.export_account(db, catalog, caller.user, now)
+    return AccountExportOut.model_validate(exported)

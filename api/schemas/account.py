@@ -1,10 +1,11 @@
 """Bodies of the auth and /v1/me endpoints."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import EmailStr, Field, field_validator
 
+from api.schemas.answer import AnswerOut
 from api.schemas.base import RequestBody, ResponseBody
 from api.schemas.fields import DisplayName, Locale, LocalTime, Password, TimeZoneName
 
@@ -106,8 +107,38 @@ class CoupleExport(ResponseBody):
     focus_themes: list[str]
 
 
+class AnswerExport(ResponseBody):
+    assignment_id: str
+    kind: str
+    local_date: date
+    exercise_id: str
+    exercise_version: int
+    exercise_title: str | None
+    exercise_prompt: str | None
+    answer: AnswerOut
+
+
+class CommentExport(ResponseBody):
+    id: str
+    assignment_id: str
+    body: str
+    created_at: datetime
+
+
+class CheckInExport(ResponseBody):
+    id: str
+    local_date: date
+    mood: int
+    note: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
 class AccountExportOut(ResponseBody):
     exported_at: datetime
     profile: ProfileExport
     sessions: list[SessionOut] = Field(description="Every login of the account.")
     couples: list[CoupleExport] = Field(description="Every couple, past and present.")
+    answers: list[AnswerExport] = Field(description="Your answers, with the exercise texts.")
+    comments: list[CommentExport] = Field(description="Your comments.")
+    checkins: list[CheckInExport] = Field(description="Your check-ins.")

@@ -42,7 +42,14 @@ class StreakOut(ResponseBody):
 
 class JourneyProgressOut(ResponseBody):
     slug: str
+    title: str
     started_at: datetime
+    days_given: int = Field(description="Days of the journey delivered so far.")
+    days_total: int
+
+
+class JourneyStartIn(RequestBody):
+    slug: str = Field(min_length=1, max_length=64, examples=["seven-days-of-trust"])
 
 
 class CoupleOut(ResponseBody):

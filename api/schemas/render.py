@@ -1,11 +1,15 @@
 """Turning domain objects into response bodies, in one place per kind."""
 
+from datetime import datetime
+
 from sqlmodel import Session
 
+from api.content.catalog import Catalog
 from api.models import Couple, Invite, User
 from api.schemas.account import TokenOut, UserOut
 from api.schemas.couple import CoupleOut, InviteOut, JourneyProgressOut, PartnerOut, StreakOut
-from api.services import linking
+from api.services import delivery, linking, stats
+from api.services.days import local_day
 from api.services.sessions import IssuedTokens
 
 
@@ -38,13 +42,22 @@ def invite_out(invite: Invite, link_base: str) -> InviteOut:
     )
 
 
-def couple_out(db: Session, couple: Couple, viewer: User) -> CoupleOut:
+def couple_out(
+    db: Session, couple: Couple, viewer: User, catalog: Catalog, now: datetime
+) -> CoupleOut:
     partner = linking.partner_of(db, couple, viewer)
-    journey = (
-        JourneyProgressOut(slug=couple.journey_slug, started_at=couple.journey_started_at)
-        if couple.journey_slug and couple.journey_started_at
-        else None
-    )
+    journey = delivery.journey_of(catalog, couple)
+    progress = None
+    if journey is not None and couple.journey_started_at is not None:
+        progress = JourneyProgressOut(
+            slug=journey.slug,
+            title=journey.title,
+            started_at=couple.journey_started_at,
+            days_given=delivery.journey_step(db, couple),
+            days_total=len(journey.days),
+        )
+    today = local_day(couple.timezone, couple.day_starts_at, now)
+    streak = stats.couple_streak(db, couple, today)
     return CoupleOut(
         id=couple.id,
         partner=PartnerOut(id=partner.id, display_name=partner.display_name),
@@ -52,6 +65,10 @@ def couple_out(db: Session, couple: Couple, viewer: User) -> CoupleOut:
         timezone=couple.timezone,
         day_starts_at=couple.day_starts_at,
         focus_themes=couple.focus_themes,
-        journey=journey,
-        streak=StreakOut(current=0, longest=0, freezes_available=1),
+        journey=progress,
+        streak=StreakOut(
+            current=streak.current,
+            longest=streak.longest,
+            freezes_available=streak.freezes_available,
+        ),
     )

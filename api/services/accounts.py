@@ -7,12 +7,14 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from api.content.catalog import Catalog
 from api.errors import Conflict, Forbidden, Unauthorized, Unprocessable
 from api.mail import Mail
 from api.models import AuthSession, User
 from api.security.passwords import PasswordHasher, is_common
-from api.services import linking, mail_tokens, sessions
+from api.services import assignments, checkins, linking, mail_tokens, sessions
 from api.services.mail_tokens import Purpose
+from api.services.reveal import render_answer
 
 
 def normalize_email(email: str) -> str:
@@ -166,15 +168,34 @@ def delete_account(
     db.execute(delete(User).where(col(User.id) == user.id))
 
 
-def export_account(db: Session, user: User, now: datetime) -> dict[str, Any]:
+def export_account(db: Session, catalog: Catalog, user: User, now: datetime) -> dict[str, Any]:
+    """Everything stored about the user: their own words only, never the partner's."""
     logins = db.exec(
         select(AuthSession)
         .where(AuthSession.user_id == user.id)
         .order_by(col(AuthSession.created_at))
     ).all()
+    answers = []
+    for assignment, answer in assignments.authored_answers(db, user):
+        version = catalog.version(assignment.exercise_id, assignment.exercise_version)
+        answers.append(
+            {
+                "assignment_id": assignment.id,
+                "kind": assignment.kind,
+                "local_date": assignment.local_date,
+                "exercise_id": assignment.exercise_id,
+                "exercise_version": assignment.exercise_version,
+                "exercise_title": version.spec.title if version else None,
+                "exercise_prompt": version.spec.prompt if version else None,
+                "answer": render_answer(answer, None),
+            }
+        )
     return {
         "exported_at": now,
         "profile": user,
         "sessions": logins,
         "couples": linking.couples_of(db, user),
+        "answers": answers,
+        "comments": assignments.authored_comments(db, user),
+        "checkins": checkins.checkins_of(db, user),
     }

@@ -1,7 +1,5 @@
 """SPEC.md §2 through HTTP: register, log in, refresh, log out, passwords, verification."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -10,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.clock import FrozenClock
+from tests.concurrency import Call, at_once
 from tests.factories import PASSWORD, bearer, login, register
 from tests.mailbox import Mailbox
 
@@ -193,18 +192,9 @@ class TestRefresh:
         self, client: TestClient, live_server: str
     ) -> None:
         tokens = register(client)
-        start = threading.Barrier(6)
-
-        def spend(_: int) -> int:
-            with httpx.Client(base_url=live_server, timeout=30) as http:
-                start.wait()
-                response = http.post(
-                    "/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}
-                )
-                return response.status_code
-
-        with ThreadPoolExecutor(max_workers=6) as pool:
-            statuses = list(pool.map(spend, range(6)))
+        body = {"refresh_token": tokens["refresh_token"]}
+        responses = at_once(live_server, [Call("POST", "/v1/auth/refresh", {}, body)] * 6)
+        statuses = [r.status_code for r in responses]
         assert sorted(statuses) == [200, 401, 401, 401, 401, 401]
 
 

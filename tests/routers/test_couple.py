@@ -1,8 +1,6 @@
 """SPEC.md §3 through HTTP: invites, joining, the couple, unlinking, and breakups' data."""
 
 import re
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.clock import FrozenClock
+from tests.concurrency import Call, at_once
 from tests.factories import PASSWORD, bearer, link, make_couple, register, renewed
 from tests.isolation import PARTNER_DATA_PATHS
 from tests.routers.test_auth import assert_problem
@@ -144,17 +143,8 @@ class TestJoinRaces:
     """Concurrent joins through a real server: whatever the interleaving, one couple."""
 
     def _race(self, live_server: str, calls: list[tuple[dict[str, Any], str]]) -> list[int]:
-        start = threading.Barrier(len(calls))
-
-        def call(item: tuple[dict[str, Any], str]) -> int:
-            tokens, code = item
-            with httpx.Client(base_url=live_server, timeout=30) as http:
-                start.wait()
-                response = http.post("/v1/couple/join", json={"code": code}, headers=bearer(tokens))
-                return response.status_code
-
-        with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-            return sorted(pool.map(call, calls))
+        requests = [Call("POST", "/v1/couple/join", bearer(t), {"code": c}) for t, c in calls]
+        return sorted(r.status_code for r in at_once(live_server, requests))
 
     def test_joining_each_others_codes_at_once(self, client: TestClient, live_server: str) -> None:
         for _ in range(5):

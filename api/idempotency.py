@@ -1,0 +1,109 @@
+"""Idempotency-Key for POSTs that create: a retry with the same key and body gets the first
+response and creates nothing; the same key with another body is 422.
+
+The remembered response is stored in the same transaction as what it created, so either
+both exist or neither. Two identical requests racing: the second one's insert collides on
+(user, key) and answers 409, its work rolled back. Credentials are never remembered, so
+register and login do not take the header.
+"""
+
+import hashlib
+from datetime import datetime
+from typing import Annotated, TypeVar
+
+from fastapi import Depends, FastAPI, Header, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from api.deps import CurrentCaller, Now, SessionDep
+from api.errors import Conflict, Unprocessable
+from api.models.idempotency import IdempotencyRecord
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+class _Replay(Exception):
+    # Plain values: the request's session is rolled back before the handler runs.
+    def __init__(self, record: IdempotencyRecord) -> None:
+        self.status_code = record.status_code
+        self.body = record.response_body
+
+
+class Idempotency:
+    def __init__(
+        self, db: Session, user_id: str, key: str | None, fingerprint: str, now: datetime
+    ) -> None:
+        self.db, self.user_id, self.key = db, user_id, key
+        self.fingerprint, self.now = fingerprint, now
+
+    def remember(self, body: Model, status_code: int) -> Model:
+        """Store `body` as the answer to this key (a no-op without the header)."""
+        if self.key is None:
+            return body
+        self.db.add(
+            IdempotencyRecord(
+                user_id=self.user_id,
+                key=self.key,
+                fingerprint=self.fingerprint,
+                status_code=status_code,
+                response_body=body.model_dump(mode="json"),
+                created_at=self.now,
+            )
+        )
+        try:
+            self.db.flush()
+        except IntegrityError as exc:
+            raise Conflict("A request with this Idempotency-Key is still being processed.") from exc
+        return body
+
+
+async def get_idempotency(
+    request: Request,
+    caller: CurrentCaller,
+    db: SessionDep,
+    now: Now,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            max_length=255,
+            description="Any unique string (a UUID): a retry with the same key and body "
+            "returns the first response and creates nothing new.",
+        ),
+    ] = None,
+) -> Idempotency:
+    digest = hashlib.sha256(f"{request.method} {request.url.path}\n".encode())
+    digest.update(await request.body())
+    fingerprint = digest.hexdigest()
+    if idempotency_key is not None:
+        record = db.exec(
+            select(IdempotencyRecord).where(
+                IdempotencyRecord.user_id == caller.user.id,
+                IdempotencyRecord.key == idempotency_key,
+            )
+        ).first()
+        if record is not None:
+            if record.fingerprint != fingerprint:
+                raise Unprocessable(
+                    "This Idempotency-Key was used with a different request.",
+                    loc=["header", "Idempotency-Key"],
+                )
+            raise _Replay(record)
+    return Idempotency(db, caller.user.id, idempotency_key, fingerprint, now)
+
+
+IdempotencyDep = Annotated[Idempotency, Depends(get_idempotency)]
+
+
+async def _replay(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, _Replay)
+    return JSONResponse(
+        exc.body,
+        status_code=exc.status_code,
+        headers={"Idempotent-Replayed": "true"},
+    )
+
+
+def install_idempotency(app: FastAPI) -> None:
+    app.add_exception_handler(_Replay, _replay)

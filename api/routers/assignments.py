@@ -1,0 +1,290 @@
+"""/v1/today and /v1/assignments: the day's exercise, history, answers, the conversation."""
+
+import re
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Response, status
+from sqlmodel import Session
+
+from api.content.catalog import Catalog
+from api.deps import CurrentCaller, Now, RuntimeDep, SessionDep
+from api.errors import Unprocessable, problem_responses
+from api.idempotency import IdempotencyDep
+from api.models import Answer, Assignment, Comment, User
+from api.routers.content import CatalogDep, Language
+from api.schemas.answer import AnswerIn
+from api.schemas.assignment import (
+    AssignmentKind,
+    AssignmentOut,
+    AssignmentPage,
+    CommentIn,
+    CommentOut,
+    CommentPage,
+    ExtraAssignmentIn,
+)
+from api.schemas.pagination import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, encode_cursor
+from api.services import assignments, delivery
+from api.services.reveal import assignment_out
+
+router = APIRouter(tags=["assignments"])
+
+_ETAG = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
+
+
+def if_match_version(
+    if_match: Annotated[
+        str | None,
+        Header(description="The ETag of your answer as you last saw it; a stale one gets 412."),
+    ] = None,
+) -> int | None:
+    if if_match is None:
+        return None
+    found = _ETAG.match(if_match.strip())
+    if found is None:
+        raise Unprocessable("If-Match must be an ETag this API sent.", loc=["header", "If-Match"])
+    return int(found.group(1))
+
+
+def _render(
+    db: Session,
+    user: User,
+    rows: list[tuple[Assignment, list[Answer]]],
+    catalog: Catalog,
+    language: str,
+    response: Response,
+) -> list[AssignmentOut]:
+    reactions = assignments.reactions_of(db, [a.id for _, answers in rows for a in answers])
+    rendered = [
+        assignment_out(user.id, assignment, answers, reactions, catalog, language)
+        for assignment, answers in rows
+    ]
+    response.headers["Content-Language"] = language
+    return rendered
+
+
+def _with_answers(db: Session, found: list[Assignment]) -> list[tuple[Assignment, list[Answer]]]:
+    answers = delivery.answers_of(db, [a.id for a in found])
+    return [(a, [x for x in answers if x.assignment_id == a.id]) for a in found]
+
+
+def _etag(response: Response, rendered: AssignmentOut) -> None:
+    if rendered.my_answer is not None:
+        response.headers["ETag"] = f'"{rendered.my_answer.version}"'
+
+
+@router.get(
+    "/v1/today",
+    summary="Today's assignment",
+    description=(
+        "The couple's exercise of the couple's local day, the same for both partners; for a "
+        "user with no partner, their solo one. Made by the day's first request."
+    ),
+    responses=problem_responses(401),
+)
+def today(
+    caller: CurrentCaller,
+    db: SessionDep,
+    runtime: RuntimeDep,
+    catalog: CatalogDep,
+    language: Language,
+    now: Now,
+    response: Response,
+) -> AssignmentOut:
+    owner = delivery.owner_of(db, caller.user)
+    found = delivery.day_assignment(db, runtime.database.writer, catalog, owner, now)
+    rendered = _render(db, caller.user, [found], catalog, language, response)[0]
+    _etag(response, rendered)
+    return rendered
+
+
+@router.get(
+    "/v1/assignments",
+    name="list",
+    summary="Your history",
+    description="Your current couple's assignments and your solo ones, newest day first.",
+    responses=problem_responses(401, 422),
+)
+def list_assignments(
+    caller: CurrentCaller,
+    db: SessionDep,
+    catalog: CatalogDep,
+    language: Language,
+    response: Response,
+    theme: Annotated[str | None, Query(max_length=64, description="A theme slug.")] = None,
+    kind: Annotated[AssignmentKind | None, Query()] = None,
+    revealed: Annotated[bool | None, Query()] = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> AssignmentPage:
+    after = None
+    if cursor is not None:
+        day, last_id = decode_cursor(cursor, (str, str))
+        try:
+            after = (date.fromisoformat(day), last_id)
+        except ValueError as exc:
+            raise Unprocessable("The cursor is not one this list handed out.") from exc
+    exercise_ids = None if theme is None else [e.id for e in catalog.exercises(themes={theme})]
+    found = assignments.history(
+        db,
+        caller.user,
+        exercise_ids=exercise_ids,
+        kind=kind,
+        revealed=revealed,
+        after=after,
+        limit=limit + 1,
+    )
+    page = found[:limit]
+    items = _render(db, caller.user, _with_answers(db, page), catalog, language, response)
+    next_cursor = None
+    if len(found) > limit:
+        next_cursor = encode_cursor([page[-1].local_date.isoformat(), page[-1].id])
+    return AssignmentPage(items=items, next_cursor=next_cursor)
+
+
+@router.post(
+    "/v1/assignments",
+    status_code=status.HTTP_201_CREATED,
+    summary="Add an extra exercise you chose",
+    responses=problem_responses(401, 409, 422),
+)
+def create(
+    body: ExtraAssignmentIn,
+    caller: CurrentCaller,
+    db: SessionDep,
+    catalog: CatalogDep,
+    language: Language,
+    now: Now,
+    response: Response,
+    idempotency: IdempotencyDep,
+) -> AssignmentOut:
+    owner = delivery.owner_of(db, caller.user)
+    made = assignments.add_extra(db, catalog, owner, body.exercise_id, now)
+    rendered = _render(db, caller.user, [(made, [])], catalog, language, response)[0]
+    return idempotency.remember(rendered, status.HTTP_201_CREATED)
+
+
+@router.get(
+    "/v1/assignments/{assignment_id}",
+    summary="One assignment",
+    responses=problem_responses(401, 404),
+)
+def get(
+    assignment_id: str,
+    caller: CurrentCaller,
+    db: SessionDep,
+    catalog: CatalogDep,
+    language: Language,
+    response: Response,
+) -> AssignmentOut:
+    found = assignments.assignment_for(db, caller.user, assignment_id)
+    rendered = _render(db, caller.user, _with_answers(db, [found]), catalog, language, response)
+    _etag(response, rendered[0])
+    return rendered[0]
+
+
+@router.put(
+    "/v1/assignments/{assignment_id}/answer",
+    summary="Answer, or change your answer",
+    description=(
+        "Validated against the exercise version this assignment was given. 201 when created, "
+        "200 when replaced. Send `If-Match` with the ETag to edit safely: a stale one is 412 "
+        "with your current answer. Once both have answered, the assignment is revealed."
+    ),
+    responses={
+        201: {"model": AssignmentOut, "description": "The answer was created."},
+        **problem_responses(401, 404, 409, 412, 422),
+    },
+)
+def put_answer(
+    assignment_id: str,
+    body: AnswerIn,
+    caller: CurrentCaller,
+    db: SessionDep,
+    catalog: CatalogDep,
+    language: Language,
+    now: Now,
+    response: Response,
+    expected: Annotated[int | None, Depends(if_match_version)],
+) -> AssignmentOut:
+    found = assignments.assignment_for(db, caller.user, assignment_id)
+    _, created = assignments.put_answer(
+        db, catalog, caller.user, found, body, if_match=expected, now=now
+    )
+    if created:
+        response.status_code = status.HTTP_201_CREATED
+    rendered = _render(db, caller.user, _with_answers(db, [found]), catalog, language, response)
+    _etag(response, rendered[0])
+    return rendered[0]
+
+
+@router.delete(
+    "/v1/assignments/{assignment_id}/answer",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Withdraw your answer",
+    description="A revealed assignment stays revealed; your partner no longer sees your answer.",
+    responses=problem_responses(401, 404),
+)
+def withdraw_answer(assignment_id: str, caller: CurrentCaller, db: SessionDep) -> Response:
+    found = assignments.assignment_for(db, caller.user, assignment_id)
+    assignments.withdraw_answer(db, caller.user, found)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/v1/assignments/{assignment_id}/comments",
+    summary="The conversation under an assignment",
+    description="Oldest first. Empty until the assignment is revealed.",
+    responses=problem_responses(401, 404, 422),
+)
+def list_comments(
+    assignment_id: str,
+    caller: CurrentCaller,
+    db: SessionDep,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> CommentPage:
+    found = assignments.assignment_for(db, caller.user, assignment_id)
+    after = None
+    if cursor is not None:
+        at, last_id = decode_cursor(cursor, (str, str))
+        try:
+            after = (datetime.fromisoformat(at), last_id)
+        except ValueError as exc:
+            raise Unprocessable("The cursor is not one this list handed out.") from exc
+    comments = assignments.comments_of(db, found, after, limit + 1)
+    page = comments[:limit]
+    next_cursor = None
+    if len(comments) > limit:
+        next_cursor = encode_cursor([page[-1].created_at.isoformat(), page[-1].id])
+    return CommentPage(items=[comment_out(c) for c in page], next_cursor=next_cursor)
+
+
+@router.post(
+    "/v1/assignments/{assignment_id}/comments",
+    status_code=status.HTTP_201_CREATED,
+    summary="Comment under a revealed assignment",
+    description="Comments open once both have answered (409 before).",
+    responses=problem_responses(401, 404, 409, 422),
+)
+def add_comment(
+    assignment_id: str,
+    body: CommentIn,
+    caller: CurrentCaller,
+    db: SessionDep,
+    now: Now,
+    idempotency: IdempotencyDep,
+) -> CommentOut:
+    found = assignments.assignment_for(db, caller.user, assignment_id)
+    comment = assignments.add_comment(db, caller.user, found, body.id, body.body, now)
+    return idempotency.remember(comment_out(comment), status.HTTP_201_CREATED)
+
+
+def comment_out(comment: Comment) -> CommentOut:
+    return CommentOut(
+        id=comment.id,
+        assignment_id=comment.assignment_id,
+        author_id=comment.user_id,
+        body=comment.body,
+        created_at=comment.created_at,
+    )

@@ -1,0 +1,71 @@
+"""/v1/checkins: how connected each of you feels, day by day."""
+
+from datetime import date, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from api.deps import CurrentCaller, Now, SessionDep
+from api.errors import Unprocessable, problem_responses
+from api.idempotency import IdempotencyDep
+from api.schemas.assignment import CheckInIn, CheckInList, CheckInOut
+from api.services import checkins, delivery
+
+router = APIRouter(prefix="/v1/checkins", tags=["checkins"])
+
+MAX_RANGE_DAYS = 366
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Check in for today",
+    description="One per local day: 201 for the day's first, 200 when it replaces it.",
+    responses={
+        200: {"model": CheckInOut, "description": "Today's check-in was replaced."},
+        **problem_responses(401, 409, 422),
+    },
+)
+def put(
+    body: CheckInIn,
+    caller: CurrentCaller,
+    db: SessionDep,
+    now: Now,
+    response: Response,
+    idempotency: IdempotencyDep,
+) -> CheckInOut:
+    owner = delivery.owner_of(db, caller.user)
+    checkin, created = checkins.put_checkin(
+        db, owner, checkin_id=body.id, mood=body.mood, note=body.note, now=now
+    )
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    return idempotency.remember(CheckInOut.model_validate(checkin), response.status_code)
+
+
+@router.get(
+    "",
+    name="list",
+    summary="Check-ins over a date range",
+    description=(
+        "Yours and, when linked, your partner's made in your current couple. `from` and `to` "
+        f"are local dates, inclusive, at most {MAX_RANGE_DAYS} days apart; by default the "
+        "last 30 days."
+    ),
+    responses=problem_responses(401, 422),
+)
+def list_checkins(
+    caller: CurrentCaller,
+    db: SessionDep,
+    now: Now,
+    first: Annotated[date | None, Query(alias="from")] = None,
+    last: Annotated[date | None, Query(alias="to")] = None,
+) -> CheckInList:
+    last = last or delivery.owner_of(db, caller.user).day(now)
+    first = first or last - timedelta(days=29)
+    if first > last or (last - first).days >= MAX_RANGE_DAYS:
+        raise Unprocessable(
+            f"`from` must not be after `to`, at most {MAX_RANGE_DAYS} days before it.",
+            loc=["query", "from"],
+        )
+    found = checkins.checkins_between(db, caller.user, first, last)
+    return CheckInList(items=[CheckInOut.model_validate(c) for c in found])

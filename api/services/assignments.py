@@ -1,0 +1,260 @@
+"""Assignments a user may see, answers to them, and the conversation under them.
+
+Every lookup by id goes through `assignment_for`, which only finds assignments of the
+caller's current couple or the caller's own solo ones: anything else is 404, whether it
+exists or not.
+"""
+
+from datetime import date, datetime
+
+from sqlalchemy import ColumnElement, delete, or_
+from sqlmodel import Session, col, select
+
+from api.content.catalog import Catalog, VersionEntry
+from api.errors import Conflict, NotFound, PreconditionFailed, Unprocessable
+from api.models import Answer, Assignment, Comment, Couple, Reaction, User
+from api.models.base import new_id
+from api.schemas.answer import AnswerIn
+from api.services.answer_rules import check_answer
+from api.services.delivery import Kind, Owner
+from api.services.reveal import reveal_if_complete
+
+
+def visible_condition(user: User) -> ColumnElement[bool]:
+    """The assignments `user` may see: their current couple's, and their own solo ones."""
+    mine = col(Assignment.solo_user_id) == user.id
+    if user.couple_id is None:
+        return mine
+    return or_(col(Assignment.couple_id) == user.couple_id, mine)
+
+
+def assignment_for(db: Session, user: User, assignment_id: str) -> Assignment:
+    found = db.exec(
+        select(Assignment).where(Assignment.id == assignment_id, visible_condition(user))
+    ).first()
+    if found is None:
+        raise NotFound("No such assignment.")
+    return found
+
+
+def lock_couple(db: Session, assignment: Assignment) -> None:
+    """Serialize writes to one couple's answers: the reveal is decided under this lock."""
+    if assignment.couple_id is not None:
+        db.exec(select(Couple.id).where(Couple.id == assignment.couple_id).with_for_update())
+
+
+def delivered(catalog: Catalog, assignment: Assignment) -> VersionEntry:
+    version = catalog.version(assignment.exercise_id, assignment.exercise_version)
+    if version is None:
+        raise NotFound("The exercise of this assignment is not available.")
+    return version
+
+
+def add_extra(
+    db: Session, catalog: Catalog, owner: Owner, exercise_id: str, now: datetime
+) -> Assignment:
+    exercise = catalog.exercise(exercise_id)
+    if exercise is None or exercise.retired:
+        raise Unprocessable("No such exercise on offer.", loc=["body", "exercise_id"])
+    assignment = Assignment(
+        couple_id=owner.couple.id if owner.couple else None,
+        solo_user_id=None if owner.couple else owner.user.id,
+        kind=Kind.extra,
+        exercise_id=exercise.id,
+        exercise_version=exercise.current.version,
+        local_date=owner.day(now),
+        created_at=now,
+    )
+    db.add(assignment)
+    db.flush()
+    return assignment
+
+
+def put_answer(
+    db: Session,
+    catalog: Catalog,
+    user: User,
+    assignment: Assignment,
+    body: AnswerIn,
+    *,
+    if_match: int | None,
+    now: datetime,
+) -> tuple[Answer, bool]:
+    """Create or replace the caller's answer: (the answer, whether it was created)."""
+    lock_couple(db, assignment)
+    check_answer(delivered(catalog, assignment).spec, body.content)
+    answers = list(db.exec(select(Answer).where(Answer.assignment_id == assignment.id)).all())
+    mine = next((a for a in answers if a.user_id == user.id), None)
+    if if_match is not None and (mine is None or mine.version != if_match):
+        raise PreconditionFailed(
+            "The answer changed since the version in If-Match.",
+            extra={
+                "current": None if mine is None else mine.content,
+                "current_version": None if mine is None else mine.version,
+            },
+        )
+    content = body.content.model_dump(mode="json")
+    created = mine is None
+    if mine is None:
+        mine = Answer(
+            id=body.id or new_id(),
+            assignment_id=assignment.id,
+            user_id=user.id,
+            content=content,
+            created_at=now,
+            updated_at=now,
+        )
+        if db.get(Answer, mine.id) is not None:
+            raise Conflict("An answer with this id already exists.")
+        answers.append(mine)
+    elif mine.content != content:
+        mine.content, mine.version, mine.updated_at = content, mine.version + 1, now
+        if assignment.revealed_at is not None:
+            mine.edited_at = now
+    db.add(mine)
+    if reveal_if_complete(assignment, answers, now):
+        db.add(assignment)
+    db.flush()
+    return mine, created
+
+
+def withdraw_answer(db: Session, user: User, assignment: Assignment) -> None:
+    lock_couple(db, assignment)
+    gone = db.execute(
+        delete(Answer).where(
+            col(Answer.assignment_id) == assignment.id, col(Answer.user_id) == user.id
+        )
+    )
+    if gone.rowcount == 0:  # type: ignore[attr-defined]
+        raise NotFound("You have not answered this assignment.")
+
+
+def comments_of(
+    db: Session, assignment: Assignment, after: tuple[datetime, str] | None, limit: int
+) -> list[Comment]:
+    """The conversation under an assignment, oldest first, one page after `after`."""
+    query = select(Comment).where(Comment.assignment_id == assignment.id)
+    if after is not None:
+        at, last_id = after
+        query = query.where(
+            or_(
+                col(Comment.created_at) > at,
+                (col(Comment.created_at) == at) & (col(Comment.id) > last_id),
+            )
+        )
+    return list(db.exec(query.order_by(col(Comment.created_at), col(Comment.id)).limit(limit)))
+
+
+def add_comment(
+    db: Session,
+    user: User,
+    assignment: Assignment,
+    comment_id: str | None,
+    body: str,
+    now: datetime,
+) -> Comment:
+    if assignment.revealed_at is None:
+        raise Conflict("Comments open once both of you have answered.")
+    comment = Comment(
+        id=comment_id or new_id(),
+        assignment_id=assignment.id,
+        user_id=user.id,
+        body=body,
+        created_at=now,
+    )
+    if db.get(Comment, comment.id) is not None:
+        raise Conflict("A comment with this id already exists.")
+    db.add(comment)
+    db.flush()
+    return comment
+
+
+def visible_answer(db: Session, user: User, answer_id: str) -> Answer:
+    """An answer the caller may see: their own, or their partner's on a revealed assignment."""
+    found = db.exec(
+        select(Answer)
+        .join(Assignment, col(Assignment.id) == Answer.assignment_id)
+        .where(Answer.id == answer_id, visible_condition(user))
+    ).first()
+    if found is None:
+        raise NotFound("No such answer.")
+    if found.user_id != user.id:
+        assignment = db.get_one(Assignment, found.assignment_id)
+        if assignment.revealed_at is None:
+            raise NotFound("No such answer.")
+    return found
+
+
+def set_reaction(db: Session, user: User, answer: Answer, emoji: str, now: datetime) -> Reaction:
+    reaction = db.get(Reaction, (answer.id, user.id))
+    if reaction is None:
+        reaction = Reaction(answer_id=answer.id, user_id=user.id, emoji=emoji, created_at=now)
+    reaction.emoji, reaction.created_at = emoji, now
+    db.add(reaction)
+    db.flush()
+    return reaction
+
+
+def clear_reaction(db: Session, user: User, answer: Answer) -> None:
+    db.execute(
+        delete(Reaction).where(
+            col(Reaction.answer_id) == answer.id, col(Reaction.user_id) == user.id
+        )
+    )
+
+
+def reactions_of(db: Session, answer_ids: list[str]) -> list[Reaction]:
+    if not answer_ids:
+        return []
+    return list(db.exec(select(Reaction).where(col(Reaction.answer_id).in_(answer_ids))))
+
+
+def history(
+    db: Session,
+    user: User,
+    *,
+    exercise_ids: list[str] | None,
+    kind: str | None,
+    revealed: bool | None,
+    after: tuple[date, str] | None,
+    limit: int,
+) -> list[Assignment]:
+    """The caller's assignments, newest day first (ties by id), one page after `after`."""
+    query = select(Assignment).where(visible_condition(user))
+    if exercise_ids is not None:
+        query = query.where(col(Assignment.exercise_id).in_(exercise_ids))
+    if kind is not None:
+        query = query.where(Assignment.kind == kind)
+    if revealed is not None:
+        query = query.where(
+            col(Assignment.revealed_at).is_not(None)
+            if revealed
+            else col(Assignment.revealed_at).is_(None)
+        )
+    if after is not None:
+        day, last_id = after
+        query = query.where(
+            or_(
+                col(Assignment.local_date) < day,
+                (col(Assignment.local_date) == day) & (col(Assignment.id) < last_id),
+            )
+        )
+    ordered = query.order_by(col(Assignment.local_date).desc(), col(Assignment.id).desc())
+    return list(db.exec(ordered.limit(limit)))
+
+
+def authored_answers(db: Session, user: User) -> list[tuple[Assignment, Answer]]:
+    """Every answer the user wrote, with its assignment, oldest day first (for export)."""
+    rows = db.exec(
+        select(Assignment, Answer)
+        .join(Answer, col(Answer.assignment_id) == Assignment.id)
+        .where(Answer.user_id == user.id)
+        .order_by(col(Assignment.local_date), col(Assignment.id))
+    ).all()
+    return [(assignment, answer) for assignment, answer in rows]
+
+
+def authored_comments(db: Session, user: User) -> list[Comment]:
+    return list(
+        db.exec(select(Comment).where(Comment.user_id == user.id).order_by(col(Comment.created_at)))
+    )
