@@ -14,4 +14,4 @@ COPY alembic.ini ./
 ENV PATH="/venv/bin:$PATH" ATTUNE_ENV=production PYTHONUNBUFFERED=1
 USER attune
 EXPOSE 8000
-CMD ["sh", "-c", "python -m api migrate && python -m api serve --host 0.0.0.0 --port 8000 --workers ${WEB_CONCURRENCY:-2}"]
+CMD ["sh", "-c", "python -m api migrate && python -m api load-content && python -m api serve --host 0.0.0.0 --port 8000 --workers ${WEB_CONCURRENCY:-2}"]

@@ -80,7 +80,7 @@ def _etag(response: Response, rendered: AssignmentOut) -> None:
         "The couple's exercise of the couple's local day, the same for both partners; for a "
         "user with no partner, their solo one. Made by the day's first request."
     ),
-    responses=problem_responses(401),
+    responses=problem_responses(401, 503),
 )
 def today(
     caller: CurrentCaller,
@@ -146,6 +146,10 @@ def list_assignments(
     "/v1/assignments",
     status_code=status.HTTP_201_CREATED,
     summary="Add an extra exercise you chose",
+    description=(
+        "An `extra` assignment for today, besides the daily one, shared with your partner "
+        "when linked. The reveal rule applies as to any assignment."
+    ),
     responses=problem_responses(401, 409, 422),
 )
 def create(
@@ -167,7 +171,12 @@ def create(
 @router.get(
     "/v1/assignments/{assignment_id}",
     summary="One assignment",
+    description=(
+        "Yours or your current couple's, with the answers you may see under the reveal rule. "
+        "Sends your answer's version as `ETag`."
+    ),
     responses=problem_responses(401, 404),
+
 )
 def get(
     assignment_id: str,

@@ -16,6 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from api.content.catalog import Catalog, ExerciseEntry, JourneyEntry
+from api.errors import ServiceUnavailable
 from api.models import Answer, Assignment, Couple, User
 from api.models.base import new_id
 from api.services.days import DEFAULT_DAY_START, local_day
@@ -120,7 +121,9 @@ def choose_daily_exercise(
     theme has run out, one of those unseen the longest comes back."""
     offered = sorted(t for t in themes if catalog.exercise_count(t) > 0)
     if not offered:
-        offered = sorted(catalog.everyday_theme_slugs())
+        offered = sorted(t for t in catalog.everyday_theme_slugs() if catalog.exercise_count(t))
+    if not offered:
+        raise ServiceUnavailable("No exercises are loaded yet; run `python -m api load-content`.")
     theme = offered[seed % len(offered)]
     pool = catalog.exercises(themes={theme})
     unseen = [entry for entry in pool if entry.id not in last_seen]

@@ -10,8 +10,17 @@ from fastapi.testclient import TestClient
 
 from api.clock import FrozenClock
 from tests.concurrency import Call, at_once
-from tests.factories import PASSWORD, bearer, link, make_couple, register, renewed
-from tests.isolation import PARTNER_DATA_PATHS
+from tests.factories import (
+    PASSWORD,
+    answer,
+    bearer,
+    link,
+    make_couple,
+    register,
+    renewed,
+    today,
+)
+from tests.isolation import partner_data_paths
 from tests.routers.test_auth import assert_problem
 
 CODE = re.compile(r"^[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{8}$")
@@ -167,6 +176,7 @@ class TestJoinRaces:
             assert sum(couple_id is not None for couple_id in linked) == 1
 
 
+@pytest.mark.usefixtures("content")
 class TestCouple:
     def test_not_linked_is_404(self, client: TestClient) -> None:
         assert_problem(client.get("/v1/couple", headers=bearer(register(client))), 404)
@@ -222,9 +232,38 @@ class TestCouple:
         ours = client.get("/v1/couple", headers=bearer(a)).json()
         theirs = client.get("/v1/couple", headers=bearer(stranger)).json()
         assert theirs["id"] != ours["id"]
-        for path in PARTNER_DATA_PATHS:
+        for path in partner_data_paths(assignment_id="none"):
             text = client.get(path, headers=bearer(stranger)).text
             assert ours["id"] not in text and ours["partner"]["id"] not in text
+
+
+def _share_everything(
+    client: TestClient, author: dict[str, Any], partner: dict[str, Any], marker: str
+) -> list[str]:
+    """The author answers today and an extra (revealed), comments and checks in: every kind
+    of partner data there is, each carrying `marker`. Returns the texts, then the extra's id."""
+    assignment = today(client, author)
+    exercise = client.get("/v1/exercises?type=open&limit=1", headers=bearer(author)).json()[
+        "items"
+    ][0]
+    extra = client.post(
+        "/v1/assignments", json={"exercise_id": exercise["id"]}, headers=bearer(author)
+    ).json()
+    text = f"{marker} answer"
+    for who, body in ((author, text), (partner, f"reply to {marker}")):
+        client.put(
+            f"/v1/assignments/{extra['id']}/answer",
+            json={"content": {"type": "open", "text": body}},
+            headers=bearer(who),
+        )
+    answer(client, author, assignment, marker)
+    client.post(
+        f"/v1/assignments/{extra['id']}/comments",
+        json={"body": f"{marker} comment"},
+        headers=bearer(author),
+    )
+    client.post("/v1/checkins", json={"mood": 4, "note": f"{marker} note"}, headers=bearer(author))
+    return [text, f"{marker} comment", f"{marker} note", extra["id"]]
 
 
 def _identity(client: TestClient, tokens: dict[str, Any]) -> list[str]:
@@ -232,33 +271,45 @@ def _identity(client: TestClient, tokens: dict[str, Any]) -> list[str]:
     return [me["id"], me["email"], me["display_name"]]
 
 
+@pytest.mark.usefixtures("content")
 class TestBreakups:
     """After an unlink or an account deletion, nobody sees the former partner's anything."""
 
     def _assert_isolated(
-        self, client: TestClient, viewer: dict[str, Any], former: list[str]
+        self, client: TestClient, viewer: dict[str, Any], former: list[str], **ids: str
     ) -> None:
-        for path in PARTNER_DATA_PATHS:
+        for path in partner_data_paths(**ids):
             response = client.get(path, headers=bearer(viewer))
             for secret in former:
                 assert secret not in response.text, f"{path} shows {secret!r}"
 
     def test_after_unlink(self, client: TestClient) -> None:
         a, b = make_couple(client)
-        who_a, who_b = _identity(client, a), _identity(client, b)
+        *shared_a, extra_a = _share_everything(client, a, b, "A-secret")
+        *shared_b, extra_b = _share_everything(client, b, a, "B-secret")
+        who_a, who_b = _identity(client, a) + shared_a, _identity(client, b) + shared_b
+        seen_while_linked = "".join(
+            client.get(path, headers=bearer(b)).text
+            for path in partner_data_paths(assignment_id=extra_a)
+        )
+        assert all(secret in seen_while_linked for secret in shared_a)  # so the test can fail
         client.delete("/v1/couple", headers=bearer(a))
-        self._assert_isolated(client, a, who_b)
-        self._assert_isolated(client, b, who_a)
+        self._assert_isolated(client, a, who_b, assignment_id=extra_b)
+        self._assert_isolated(client, b, who_a, assignment_id=extra_a)
+        # Each keeps their own words.
+        export = client.get("/v1/me/export", headers=bearer(a)).text
+        assert "A-secret answer" in export and "A-secret comment" in export
 
     def test_after_account_deletion(self, client: TestClient) -> None:
         a, b = make_couple(client)
-        who_a = _identity(client, a)
+        *shared_a, extra_a = _share_everything(client, a, b, "A-secret")
+        who_a = _identity(client, a) + shared_a
         response = client.request(
             "DELETE", "/v1/me", json={"password": PASSWORD}, headers=bearer(a)
         )
         assert response.status_code == 204
         assert_problem(client.get("/v1/couple", headers=bearer(b)), 404)
-        self._assert_isolated(client, b, who_a)
+        self._assert_isolated(client, b, who_a, assignment_id=extra_a)
 
     def test_relinked_couple_starts_empty(self, client: TestClient) -> None:
         a, b = make_couple(client)

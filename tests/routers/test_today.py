@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event
 
 from api.clock import FrozenClock
+from api.models.content import CONTENT_TABLES
 from tests.concurrency import Call, at_once
 from tests.factories import answer, bearer, make_couple, register, renewed, today
 from tests.routers.test_auth import assert_problem
@@ -233,3 +234,12 @@ class TestQueryCount:
             today(client, a)  # made; now count a plain read
             counts.append(count_statements(app, partial(today, client, a)))
         assert counts[0] == counts[1] <= 6
+
+
+def test_no_content_loaded_is_a_503_not_a_crash(client: TestClient, mutable_content: None) -> None:
+    from tests.conftest import _empty_tables
+
+    _empty_tables(client.app.state.runtime.settings.database_url, CONTENT_TABLES)
+    client.app.state.runtime.catalog.invalidate()
+    response = client.get("/v1/today", headers=bearer(register(client)))
+    assert_problem(response, 503)
