@@ -1,5 +1,5 @@
-"""The command line: `python -m api [serve|migrate|load-content|create-admin|openapi]` (serve by
-default)."""
+"""The command line: `python -m api [serve|migrate|load-content|create-admin|worker|openapi]`
+(serve by default)."""
 
 import argparse
 import json
@@ -16,6 +16,8 @@ from api.content.files import DATA_DIR, ContentFileError
 from api.content.loader import load_content, load_content_if_empty
 from api.db import migrate, open_database
 from api.models import User
+from api.observability import configure_logging
+from api.worker import run_worker
 
 OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
 
@@ -79,6 +81,12 @@ def create_admin(args: argparse.Namespace) -> int:
     return 0
 
 
+def work(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    return run_worker(settings, once=args.once, interval=args.interval)
+
+
 def write_openapi(args: argparse.Namespace) -> int:
     from api.main import create_app
 
@@ -108,6 +116,14 @@ def build_parser() -> argparse.ArgumentParser:
     admin_parser = commands.add_parser("create-admin", help="make an account an admin")
     admin_parser.add_argument("email")
     admin_parser.set_defaults(handler=create_admin)
+    worker_parser = commands.add_parser(
+        "worker", help="deliver notifications and send daily reminders (several may run)"
+    )
+    worker_parser.add_argument("--once", action="store_true", help="one pass, then exit")
+    worker_parser.add_argument(
+        "--interval", type=float, default=5.0, help="seconds between passes when idle (default 5)"
+    )
+    worker_parser.set_defaults(handler=work)
     openapi_parser = commands.add_parser("openapi", help="write the OpenAPI document")
     openapi_parser.add_argument("--output", default=str(OPENAPI_PATH))
     openapi_parser.set_defaults(handler=write_openapi)

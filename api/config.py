@@ -26,6 +26,11 @@ class MailBackend(StrEnum):
     smtp = "smtp"
 
 
+class NotifyTransport(StrEnum):
+    log = "log"
+    webhook = "webhook"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ATTUNE_", extra="ignore", frozen=True)
 
@@ -68,6 +73,14 @@ class Settings(BaseSettings):
     join_limit_per_user: str = "10/hour"
     join_limit_per_address: str = "30/hour"
     invite_limit_per_user: str = "20/hour"
+    # Every request under /v1: per address, and per credential (a user's sessions share one).
+    api_limit_per_address: str = "1200/minute"
+    api_limit_per_credential: str = "600/minute"
+    # Keys in Redis start with this, so deployments sharing one Redis keep apart.
+    rate_limit_key_prefix: str = Field(default="attune", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
+
+    # Seconds between keep-alive comments on event streams.
+    events_ping_seconds: float = 15.0
 
     # Couples.
     invite_ttl_hours: int = 48
@@ -91,6 +104,19 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=262144, ge=1)
     # Browser origins allowed to call the API, e.g. ["https://app.example.com"]; none by default.
     cors_origins: list[str] = Field(default_factory=list)
+
+    # Notifications, delivered by `python -m api worker`.
+    notify_transport: NotifyTransport = NotifyTransport.log
+    notify_webhook_url: str | None = Field(default=None, pattern=r"^https?://")
+    notify_webhook_secret: str | None = None
+    notify_webhook_timeout_seconds: float = Field(default=5, gt=0)
+    notify_max_attempts: int = Field(default=8, ge=1)
+    # The first retry waits this long; each next one twice as long as the one before.
+    notify_backoff_seconds: float = Field(default=30, gt=0)
+    notify_batch_size: int = Field(default=20, ge=1)
+    # How long a worker holds the rows it took; past it another worker may take them again,
+    # which is how a crashed worker's rows get delivered.
+    notify_lease_seconds: float = Field(default=300, gt=0)
 
     log_level: str = "INFO"
 
@@ -121,6 +147,25 @@ class Settings(BaseSettings):
                 raise ValueError("the development signing key cannot be used in production")
             if self.mail_backend is MailBackend.console:
                 raise ValueError("the console mail backend is refused in production")
+        return self
+
+    @model_validator(mode="after")
+    def _check_notifications(self) -> "Settings":
+        if self.notify_transport is NotifyTransport.webhook:
+            if not self.notify_webhook_url:
+                raise ValueError("the webhook transport needs ATTUNE_NOTIFY_WEBHOOK_URL")
+            if len((self.notify_webhook_secret or "").encode()) < MIN_KEY_BYTES:
+                raise ValueError(
+                    f"ATTUNE_NOTIFY_WEBHOOK_SECRET must be at least {MIN_KEY_BYTES} bytes"
+                )
+        # A batch still being delivered when its lease ends would be taken and sent again.
+        if (
+            self.notify_batch_size * self.notify_webhook_timeout_seconds
+            >= self.notify_lease_seconds
+        ):
+            raise ValueError(
+                "ATTUNE_NOTIFY_LEASE_SECONDS must exceed the batch size times the webhook timeout"
+            )
         return self
 
     @property

@@ -1,7 +1,7 @@
 """Engines for SQLite and PostgreSQL, the per-request session, and migrations."""
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -10,9 +10,11 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from fastapi import Request
 from sqlalchemy import Engine, create_engine, event, text
-from sqlmodel import Session
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, SQLModel
 
 from api.config import Settings
+from api.realtime import ChangeFeed
 
 ALEMBIC_DIR = Path(__file__).resolve().parent.parent / "alembic"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -29,8 +31,23 @@ class Database:
 
     reader: Engine
     writer: Engine
+    feed: ChangeFeed = field(default_factory=ChangeFeed)
+
+    def session(self, *, write: bool) -> Session:
+        # The feed rides along so that commits can poke this process's event streams.
+        engine = self.writer if write else self.reader
+        return Session(engine, expire_on_commit=False, info={"feed": self.feed})
+
+    def snapshot(self) -> Session:
+        """A read-only session whose reads all see one snapshot of the database."""
+        engine = self.reader
+        if engine.dialect.name == "postgresql":
+            engine = engine.execution_options(isolation_level="REPEATABLE READ")
+        # SQLite's WAL read transaction is a snapshot from its first read on.
+        return Session(engine, expire_on_commit=False, info={"feed": self.feed})
 
     def dispose(self) -> None:
+        self.feed.close()
         self.reader.dispose()
 
 
@@ -63,20 +80,27 @@ def open_database(settings: Settings) -> Database:
         return Database(reader=engine, writer=engine.execution_options(sqlite_begin="IMMEDIATE"))
     # The pool matches the threadpool that runs sync endpoints, so no request waits on it.
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size, max_overflow=10)
-    return Database(reader=engine, writer=engine)
+    listen_dsn = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    return Database(reader=engine, writer=engine, feed=ChangeFeed(listen_dsn))
 
 
 def get_session(request: Request) -> Iterator[Session]:
     """The request's session: committed when the endpoint succeeds, rolled back otherwise."""
     database: Database = request.app.state.runtime.database
-    engine = database.reader if request.method in SAFE_METHODS else database.writer
-    with Session(engine, expire_on_commit=False) as session:
+    with database.session(write=request.method not in SAFE_METHODS) as session:
         try:
             yield session
             session.commit()
         except BaseException:
             session.rollback()
             raise
+
+
+def dialect_insert(db: Session, table: type[SQLModel]) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that knows ON CONFLICT, in the dialect of the session's engine."""
+    if db.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
 
 
 def alembic_config(database_url: str) -> Config:

@@ -2,30 +2,44 @@
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from enum import StrEnum
+from typing import Annotated, Any
 
-from fastapi import Depends, Request
-from fastapi.security import OAuth2PasswordBearer
+from fastapi import Depends, Request, Security
+from fastapi.security import (
+    HTTPAuthorizationCredentials,
+    HTTPBearer,
+    OAuth2PasswordBearer,
+    SecurityScopes,
+)
+from fastapi.security.utils import get_authorization_scheme_param
 from sqlmodel import Session
 
 from api.db import get_session
 from api.errors import Forbidden, Unauthorized
 from api.models import User
 from api.runtime import Runtime
+from api.security.api_tokens import is_api_token
 from api.security.jwt import InvalidToken
-from api.services import sessions
+from api.security.rate_limit import note_quota
+from api.security.scopes import DESCRIPTIONS as SCOPE_DESCRIPTIONS
+from api.security.scopes import Scope, grantable_scopes
+from api.services import sessions, tokens
 
 
-def get_runtime(request: Request) -> Runtime:
+# Dependencies that do no I/O are `async def`: FastAPI then calls them on the event loop,
+# where a sync one would be handed to the threadpool and back, which costs far more than
+# running it (bench/RESULTS.md).
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
 
-def get_now(runtime: Annotated[Runtime, Depends(get_runtime)]) -> datetime:
+async def get_now(runtime: Annotated[Runtime, Depends(get_runtime)]) -> datetime:
     return runtime.clock.now()
 
 
-def client_address(request: Request) -> str:
+async def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
@@ -36,40 +50,130 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 Now = Annotated[datetime, Depends(get_now)]
 ClientAddress = Annotated[str, Depends(client_address)]
 
-_bearer = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
+# Both schemes read the same `Authorization: Bearer` header (get_caller tells them apart by
+# the `att_` prefix); they are declared for the OpenAPI document and its Authorize button.
+_user_scheme = OAuth2PasswordBearer(
+    tokenUrl="/v1/auth/token",
+    scopes={scope.value: text for scope, text in SCOPE_DESCRIPTIONS.items()},
+    description="Signed in as a user: the access token from `/v1/auth/token` (or register, "
+    "refresh). A user holds every scope but `content:write`, which only admins hold.",
+    auto_error=False,
+)
+_api_token_scheme = HTTPBearer(
+    scheme_name="APIToken",
+    bearerFormat="att_...",
+    description="An API token made with `POST /v1/tokens`: acts for the user who made it, "
+    "within the scopes it was given.",
+    auto_error=False,
+)
+
+
+class CredentialKind(StrEnum):
+    session = "session"  # the user signed in: an access token of a login session
+    api_token = "api_token"
 
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is calling: the user, and the login session their token belongs to."""
+    """Who is calling: the user, through which credential, holding which scopes."""
 
     user: User
-    session_id: str
+    kind: CredentialKind
+    credential_id: str  # the login session's id, or the API token's id
+    scopes: frozenset[Scope]
+
+    @property
+    def quota_key(self) -> str:
+        # A user's logins share one quota, or logging in again would reset it; each token
+        # has its own, so one busy integration cannot starve the user's apps.
+        if self.kind is CredentialKind.api_token:
+            return f"token:{self.credential_id}"
+        return f"user:{self.user.id}"
+
+
+def bearer_credential(request: Request) -> str | None:
+    scheme, credential = get_authorization_scheme_param(request.headers.get("Authorization"))
+    return credential if scheme.lower() == "bearer" and credential else None
+
+
+def count_address(request: Request, runtime: RuntimeDep, address: ClientAddress) -> None:
+    """Every request under /v1 counts against its address's quota."""
+    rule = runtime.settings.api_limit_per_address
+    note_quota(request, runtime.limiter.hit(rule, "api-address", address))
+
+
+def _authenticate(db: Session, runtime: Runtime, credential: str, now: datetime) -> Caller:
+    if is_api_token(credential):
+        user, token = tokens.authenticate(db, runtime.database.writer, credential, now)
+        # Checked on every use: a token made by an admin loses content:write with the role.
+        scopes = frozenset(Scope(s) for s in token.scopes) & grantable_scopes(user.is_admin)
+        return Caller(user, CredentialKind.api_token, token.id, scopes)
+    try:
+        claims = runtime.tokens.keyring.read_access_token(credential, now)
+    except InvalidToken as exc:
+        raise Unauthorized("The access token is invalid or expired.", invalid_token=True) from exc
+    user = sessions.user_of_access(db, claims, now)
+    return Caller(user, CredentialKind.session, claims.session_id, grantable_scopes(user.is_admin))
 
 
 def get_caller(
+    request: Request,
     db: SessionDep,
     runtime: RuntimeDep,
     now: Now,
-    token: Annotated[str | None, Depends(_bearer)],
+    _: Annotated[None, Depends(count_address)],
 ) -> Caller:
-    if not token:
+    """The authenticated caller, counted against their quota. Not a security scheme itself,
+    so FastAPI resolves it once per request whichever scopes the route's parts ask for."""
+    credential = bearer_credential(request)
+    if credential is None:
         raise Unauthorized("Sign in: this needs an `Authorization: Bearer` token.")
-    try:
-        claims = runtime.tokens.keyring.read_access_token(token, now)
-    except InvalidToken as exc:
-        raise Unauthorized("The access token is invalid or expired.", invalid_token=True) from exc
-    return Caller(user=sessions.user_of_access(db, claims, now), session_id=claims.session_id)
+    caller = _authenticate(db, runtime, credential, now)
+    rule = runtime.settings.api_limit_per_credential
+    note_quota(request, runtime.limiter.hit(rule, "api-credential", caller.quota_key))
+    return caller
 
 
 CurrentCaller = Annotated[Caller, Depends(get_caller)]
 
 
-def get_content_editor(caller: CurrentCaller) -> Caller:
-    """Content management needs the `content:write` scope, which only admins hold."""
-    if not caller.user.is_admin:
-        raise Forbidden("This needs the content:write scope, which only admins hold.")
+async def require_scopes(
+    required: SecurityScopes,
+    caller: CurrentCaller,
+    _user: Annotated[str | None, Depends(_user_scheme)],
+    _token: Annotated[HTTPAuthorizationCredentials | None, Depends(_api_token_scheme)],
+) -> Caller:
+    missing = sorted(set(required.scopes) - caller.scopes)
+    if missing:
+        named = ", ".join(missing)
+        who = "only admins hold" if Scope.content_write in missing else "this token lacks"
+        raise Forbidden(
+            f"This needs the {named} scope, which {who}.", extra={"missing_scopes": missing}
+        )
     return caller
 
 
-ContentEditor = Annotated[Caller, Depends(get_content_editor)]
+def Scoped(*scopes: Scope) -> Any:
+    """`caller: Annotated[Caller, Scoped(Scope.answers_write)]`: the caller, holding every one
+    of `scopes` (else 403 naming the missing ones); documented per operation in OpenAPI."""
+    return Security(require_scopes, scopes=list(scopes))
+
+
+async def require_user_session(
+    caller: CurrentCaller, _user: Annotated[str | None, Depends(_user_scheme)]
+) -> Caller:
+    """For what only the person may do (SPEC.md §7): manage credentials, erase the account."""
+    if caller.kind is not CredentialKind.session:
+        raise Forbidden("API tokens cannot be used here: this needs the user signed in.")
+    return caller
+
+
+async def refuse_api_tokens(request: Request) -> None:
+    """For routes that take no credential at all but must still never see an API token."""
+    credential = bearer_credential(request)
+    if credential is not None and is_api_token(credential):
+        raise Forbidden("API tokens cannot be used here: this needs the user signed in.")
+
+
+UserSession = Annotated[Caller, Depends(require_user_session)]
+ContentEditor = Annotated[Caller, Scoped(Scope.content_write)]

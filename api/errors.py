@@ -7,8 +7,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from api.request_context import current_request_id
 
@@ -98,10 +101,10 @@ class Unprocessable(AppError):
 class RateLimited(AppError):
     status, title, slug = 429, "Too many requests", "rate-limited"
 
-    def __init__(self, retry_after: int) -> None:
+    def __init__(self, retry_after: int, headers: Mapping[str, str] | None = None) -> None:
         super().__init__(
             f"Too many requests; try again in {retry_after} seconds.",
-            headers={"Retry-After": str(retry_after)},
+            headers={**(headers or {}), "Retry-After": str(retry_after)},
         )
 
 
@@ -160,8 +163,32 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
     )
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method the path answers. Starlette's 405 names only those of the first route
+    that matched the path, when a path has one route per method."""
+    methods = {
+        method
+        for route in iter_route_contexts(request.app.routes)
+        if route.matches(request.scope)[0] is not Match.NONE
+        for method in route.methods or ()
+    }
+    return ", ".join(sorted(methods))
+
+
 async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400:
+        # The framework could not read the body at all (not UTF-8, a broken form): bad input
+        # like any other, so the same 422 a malformed JSON body gets.
+        return problem_response(
+            422,
+            "Unprocessable content",
+            "validation",
+            "The body could not be read; send it in UTF-8, as the operation documents.",
+            extra={"errors": [{"loc": ["body"], "msg": "could not be read"}]},
+        )
+    if exc.status_code == 405:
+        return http_problem(405, headers={"Allow": _allowed_methods(request)})
     return http_problem(exc.status_code, headers=exc.headers)
 
 
@@ -178,8 +205,17 @@ async def _on_unhandled(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _on_integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    # A uniqueness race that no lock covered: the other request won; retrying is safe.
+    log.warning("integrity conflict", extra={"request_id": current_request_id()})
+    return problem_response(
+        409, "Conflict", "conflict", "This conflicts with a change made at the same moment."
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _on_app_error)
+    app.add_exception_handler(IntegrityError, _on_integrity_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(Exception, _on_unhandled)

@@ -39,7 +39,16 @@ CORS_REQUEST_HEADERS = [
     "Last-Event-ID",
     "X-Request-ID",
 ]
-CORS_RESPONSE_HEADERS = ["ETag", "Location", "Retry-After", "WWW-Authenticate", "X-Request-ID"]
+CORS_RESPONSE_HEADERS = [
+    "ETag",
+    "Location",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+    "Retry-After",
+    "WWW-Authenticate",
+    "X-Request-ID",
+]
 
 
 def docs_page_policy(html: bytes) -> str:

@@ -73,7 +73,11 @@ async def get_idempotency(
         ),
     ] = None,
 ) -> Idempotency:
-    digest = hashlib.sha256(f"{request.method} {request.url.path}\n".encode())
+    # The same request: the same target, body and asked-for language (which the remembered
+    # response is in). A retry differing in any of them is refused, never answered from memory.
+    target = f"{request.method} {request.url.path}?{request.url.query}"
+    language = request.headers.get("accept-language", "")
+    digest = hashlib.sha256(f"{target}\n{language}\n".encode())
     digest.update(await request.body())
     fingerprint = digest.hexdigest()
     if idempotency_key is not None:

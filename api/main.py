@@ -24,13 +24,18 @@ from api.routers import (
     auth,
     checkins,
     couple,
+    devices,
+    events,
     exercises,
     health,
     journeys,
     me,
+    sync,
     themes,
+    tokens,
 )
 from api.runtime import Runtime
+from api.security.rate_limit import RateLimitHeaders
 
 
 def operation_id(route: APIRoute) -> str:
@@ -94,10 +99,15 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         assignments.router,
         answers.router,
         checkins.router,
+        sync.router,
+        events.router,
+        devices.router,
+        tokens.router,
     ):
         app.include_router(router)
     install_docs(app)
     app.add_middleware(NoStoreByDefault)
+    app.add_middleware(RateLimitHeaders)
     install_hardening(app, settings)
     install_metrics(app)
     app.add_middleware(RequestLogMiddleware)

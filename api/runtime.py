@@ -53,7 +53,7 @@ class Runtime:
                 time_cost=settings.argon2_time_cost,
                 concurrency=settings.password_hash_concurrency,
             ),
-            limiter=RateLimiter(settings.redis_url),
+            limiter=RateLimiter(settings.redis_url, settings.rate_limit_key_prefix),
             mailer=make_mailer(settings),
             clock=clock or Clock(),
             catalog=CatalogCache(database.reader, settings.content_cache_seconds),

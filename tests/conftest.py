@@ -65,6 +65,10 @@ def make_settings(database_url: str, smtp_port: int, **overrides: Any) -> Settin
         "argon2_time_cost": 1,
         "db_pool_size": 10,
         "jwt_keys": {"test-1": "t" * 40},
+        # A test makes hundreds of requests a minute from one address; the general quotas are
+        # tested on their own (tests/security/test_rate_limits.py).
+        "api_limit_per_address": "100000/minute",
+        "api_limit_per_credential": "100000/minute",
     }
     values.update(overrides)
     return Settings.model_validate(values)
@@ -139,7 +143,14 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 def live_server(app: FastAPI) -> Iterator[str]:
     """The app served by a real uvicorn on loopback, for tests that need true concurrency."""
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_config=None, lifespan="off")
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=free_port(),
+            log_config=None,
+            lifespan="off",
+            timeout_graceful_shutdown=1,
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

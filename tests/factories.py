@@ -25,6 +25,22 @@ def bearer(tokens: dict[str, Any]) -> dict[str, str]:
     return {"Authorization": f"Bearer {tokens['access_token']}"}
 
 
+def api_token(
+    client: TestClient, tokens: dict[str, Any], *scopes: str, **fields: Any
+) -> dict[str, Any]:
+    """A new API token of the signed-in user (`tokens`); its secret is in `token`."""
+    body = {"name": "Integration", "scopes": list(scopes)} | fields
+    response = client.post("/v1/tokens", json=body, headers=bearer(tokens))
+    assert response.status_code == 201, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def token_bearer(made: dict[str, Any]) -> dict[str, str]:
+    """The Authorization header of an API token made by `api_token`."""
+    return {"Authorization": f"Bearer {made['token']}"}
+
+
 def login(client: TestClient, email: str, password: str = PASSWORD) -> Any:
     return client.post("/v1/auth/token", data={"username": email, "password": password})
 
@@ -86,5 +102,16 @@ def answer(
         headers=bearer(tokens),
     )
     assert response.status_code in (200, 201), response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def open_assignment(client: TestClient, tokens: dict[str, Any]) -> dict[str, Any]:
+    """An extra assignment of a free-text exercise, so answers carry their marker text."""
+    exercises = client.get("/v1/exercises?type=open&limit=1", headers=bearer(tokens)).json()
+    response = client.post(
+        "/v1/assignments", json={"exercise_id": exercises["items"][0]["id"]}, headers=bearer(tokens)
+    )
+    assert response.status_code == 201, response.text
     result: dict[str, Any] = response.json()
     return result

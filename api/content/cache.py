@@ -37,6 +37,11 @@ class CatalogCache:
         self._generation = 0
         self._built: _Built | None = None
 
+    def fresh(self) -> Catalog | None:
+        """The catalog if no rebuild is due, without waiting or reading: None otherwise."""
+        built = self._built
+        return built.catalog if built is not None and self._is_fresh(built) else None
+
     def current(self) -> Catalog:
         built = self._built
         if built is not None and self._is_fresh(built):

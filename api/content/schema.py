@@ -65,6 +65,7 @@ def _distinct_ids(options: list[ExerciseOption]) -> list[ExerciseOption]:
 Options = Annotated[
     list[ExerciseOption], Field(min_length=2, max_length=12), AfterValidator(_distinct_ids)
 ]
+Steps = Annotated[list[Text], Field(min_length=1, max_length=12)]
 
 
 class ExerciseBase(ContentModel):
@@ -127,7 +128,7 @@ class ActivityExercise(ExerciseBase):
     """Something to do together; the answer is whether it was done, a rating, a reflection."""
 
     type: Literal["activity"]
-    steps: list[Text] = Field(min_length=1, max_length=12)
+    steps: Steps
     duration_minutes: int = Field(ge=1, le=240)
 
 

@@ -6,9 +6,16 @@ from api.models.base import metadata
 from api.models.content import Exercise, ExerciseVersion, Journey, Theme
 from api.models.couple import Couple, CoupleMember, Invite
 from api.models.idempotency import IdempotencyRecord
+from api.models.notification import Device, Notification, NotificationKind
+from api.models.sync import AnswerRevision, SyncMutation, Tombstone
+from api.models.token import ApiToken
 
 __all__ = [
     "Answer",
+    "AnswerRevision",
+    "SyncMutation",
+    "Tombstone",
+    "ApiToken",
     "Assignment",
     "CheckIn",
     "Comment",
@@ -17,11 +24,14 @@ __all__ = [
     "AuthSession",
     "Couple",
     "CoupleMember",
+    "Device",
     "Exercise",
     "ExerciseVersion",
     "Invite",
     "Journey",
     "MailToken",
+    "Notification",
+    "NotificationKind",
     "RefreshToken",
     "Theme",
     "User",

@@ -29,6 +29,8 @@ class User(SQLModel, table=True):
     reminder_time: str | None = Field(default=None, max_length=5)
     is_admin: bool = False
     created_at: datetime = Field(sa_column=_utc())
+    # The change counter of the user's solo data (see Couple.head_seq).
+    head_seq: int = 0
     # The couple the user is in now; a user is in at most one couple at a time.
     couple_id: str | None = Field(
         default=None,

@@ -24,6 +24,7 @@ class Assignment(SQLModel, table=True):
     __table_args__ = (
         Index("ix_assignment_couple_id_local_date", "couple_id", "local_date"),
         Index("ix_assignment_solo_user_id_local_date", "solo_user_id", "local_date"),
+        Index("ix_assignment_space_change_seq", "space", "change_seq"),
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
@@ -42,10 +43,17 @@ class Assignment(SQLModel, table=True):
     day_key: str | None = Field(default=None, max_length=64, unique=True)
     created_at: datetime = Field(sa_column=_utc())
     revealed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    # Sync: the change stream this row belongs to (a couple's, or a solo user's) and the
+    # position of its latest change there (see api/services/changes.py).
+    space: str = Field(default="", max_length=40)
+    change_seq: int = 0
 
 
 class Answer(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("assignment_id", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("assignment_id", "user_id"),
+        Index("ix_answer_space_change_seq", "space", "change_seq"),
+    )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     assignment_id: str = Field(sa_column=_fk("assignment.id", index=False))
@@ -56,18 +64,30 @@ class Answer(SQLModel, table=True):
     updated_at: datetime = Field(sa_column=_utc())
     # Set when the answer changes after the reveal, so the partner sees it as edited.
     edited_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    # Sync: the change stream this row belongs to (a couple's, or a solo user's) and the
+    # position of its latest change there (see api/services/changes.py).
+    space: str = Field(default="", max_length=40)
+    change_seq: int = 0
 
 
 class Comment(SQLModel, table=True):
+    __table_args__ = (Index("ix_comment_space_change_seq", "space", "change_seq"),)
+
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     assignment_id: str = Field(sa_column=_fk("assignment.id"))
     user_id: str = Field(sa_column=_fk("user_account.id"))
     body: str = Field(max_length=2000)
     created_at: datetime = Field(sa_column=_utc())
+    # Sync: the change stream this row belongs to (a couple's, or a solo user's) and the
+    # position of its latest change there (see api/services/changes.py).
+    space: str = Field(default="", max_length=40)
+    change_seq: int = 0
 
 
 class Reaction(SQLModel, table=True):
     """One reaction per person per answer."""
+
+    __table_args__ = (Index("ix_reaction_space_change_seq", "space", "change_seq"),)
 
     answer_id: str = Field(
         sa_column=Column(String(64), ForeignKey("answer.id", ondelete="CASCADE"), primary_key=True)
@@ -82,13 +102,20 @@ class Reaction(SQLModel, table=True):
     )
     emoji: str = Field(max_length=16)
     created_at: datetime = Field(sa_column=_utc())
+    # Sync: the change stream this row belongs to (a couple's, or a solo user's) and the
+    # position of its latest change there (see api/services/changes.py).
+    space: str = Field(default="", max_length=40)
+    change_seq: int = 0
 
 
 class CheckIn(SQLModel, table=True):
     """How connected a person feels on a local day: one per person per day."""
 
     __tablename__ = "checkin"
-    __table_args__ = (UniqueConstraint("user_id", "local_date"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "local_date"),
+        Index("ix_checkin_space_change_seq", "space", "change_seq"),
+    )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=64)
     user_id: str = Field(sa_column=_fk("user_account.id", index=False))
@@ -98,3 +125,7 @@ class CheckIn(SQLModel, table=True):
     note: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(sa_column=_utc())
     updated_at: datetime = Field(sa_column=_utc())
+    # Sync: the change stream this row belongs to (a couple's, or a solo user's) and the
+    # position of its latest change there (see api/services/changes.py).
+    space: str = Field(default="", max_length=40)
+    change_seq: int = 0

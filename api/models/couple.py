@@ -38,6 +38,10 @@ class Couple(SQLModel, table=True):
     journey_started_at: datetime | None = Field(
         default=None, sa_column=Column(UTCDateTime(), nullable=True)
     )
+    # The couple's change counter: bumped under this row's lock in every write transaction
+    # of the couple's data, so the order of seqs is the order of commits.
+    head_seq: int = 0
+    change_seq: int = 0
 
 
 class CoupleMember(SQLModel, table=True):

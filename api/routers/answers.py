@@ -1,13 +1,19 @@
 """/v1/answers/{id}/reaction: one reaction per person per answer."""
 
+from typing import Annotated
+
 from fastapi import APIRouter, Response, status
 
-from api.deps import CurrentCaller, Now, SessionDep
+from api.deps import Caller, Now, Scoped, SessionDep
 from api.errors import problem_responses
 from api.schemas.assignment import ReactionIn, ReactionOut
+from api.schemas.fields import PathId
+from api.security.scopes import Scope
 from api.services import assignments
 
-router = APIRouter(prefix="/v1/answers", tags=["answers"])
+router = APIRouter(
+    prefix="/v1/answers", tags=["answers"], responses=problem_responses(401, 403, 429)
+)
 
 
 @router.put(
@@ -17,7 +23,11 @@ router = APIRouter(prefix="/v1/answers", tags=["answers"])
     responses=problem_responses(401, 404, 422),
 )
 def set_reaction(
-    answer_id: str, body: ReactionIn, caller: CurrentCaller, db: SessionDep, now: Now
+    answer_id: PathId,
+    body: ReactionIn,
+    caller: Annotated[Caller, Scoped(Scope.answers_write)],
+    db: SessionDep,
+    now: Now,
 ) -> ReactionOut:
     answer = assignments.visible_answer(db, caller.user, answer_id)
     reaction = assignments.set_reaction(db, caller.user, answer, body.emoji, now)
@@ -28,9 +38,12 @@ def set_reaction(
     "/{answer_id}/reaction",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Take your reaction back",
+    description="204 also when you had not reacted.",
     responses=problem_responses(401, 404),
 )
-def clear_reaction(answer_id: str, caller: CurrentCaller, db: SessionDep) -> Response:
+def clear_reaction(
+    answer_id: PathId, caller: Annotated[Caller, Scoped(Scope.answers_write)], db: SessionDep
+) -> Response:
     answer = assignments.visible_answer(db, caller.user, answer_id)
     assignments.clear_reaction(db, caller.user, answer)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

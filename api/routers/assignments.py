@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Header, Query, Response, status
 from sqlmodel import Session
 
 from api.content.catalog import Catalog
-from api.deps import CurrentCaller, Now, RuntimeDep, SessionDep
+from api.deps import Caller, Now, RuntimeDep, Scoped, SessionDep
 from api.errors import Unprocessable, problem_responses
 from api.idempotency import IdempotencyDep
 from api.models import Answer, Assignment, Comment, User
@@ -23,19 +23,24 @@ from api.schemas.assignment import (
     CommentPage,
     ExtraAssignmentIn,
 )
+from api.schemas.fields import PathId
 from api.schemas.pagination import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, encode_cursor
+from api.security.scopes import Scope
 from api.services import assignments, delivery
 from api.services.reveal import assignment_out
 
-router = APIRouter(tags=["assignments"])
+router = APIRouter(tags=["assignments"], responses=problem_responses(401, 403, 429))
 
 _ETAG = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
 
 
-def if_match_version(
+async def if_match_version(
     if_match: Annotated[
         str | None,
-        Header(description="The ETag of your answer as you last saw it; a stale one gets 412."),
+        Header(
+            max_length=64,
+            description="The ETag of your answer as you last saw it; a stale one gets 412.",
+        ),
     ] = None,
 ) -> int | None:
     if if_match is None:
@@ -83,7 +88,7 @@ def _etag(response: Response, rendered: AssignmentOut) -> None:
     responses=problem_responses(401, 503),
 )
 def today(
-    caller: CurrentCaller,
+    caller: Annotated[Caller, Scoped(Scope.answers_read)],
     db: SessionDep,
     runtime: RuntimeDep,
     catalog: CatalogDep,
@@ -92,7 +97,7 @@ def today(
     response: Response,
 ) -> AssignmentOut:
     owner = delivery.owner_of(db, caller.user)
-    found = delivery.day_assignment(db, runtime.database.writer, catalog, owner, now)
+    found = delivery.day_assignment(db, runtime.database, catalog, owner, now)
     rendered = _render(db, caller.user, [found], catalog, language, response)[0]
     _etag(response, rendered)
     return rendered
@@ -106,7 +111,7 @@ def today(
     responses=problem_responses(401, 422),
 )
 def list_assignments(
-    caller: CurrentCaller,
+    caller: Annotated[Caller, Scoped(Scope.answers_read)],
     db: SessionDep,
     catalog: CatalogDep,
     language: Language,
@@ -154,7 +159,7 @@ def list_assignments(
 )
 def create(
     body: ExtraAssignmentIn,
-    caller: CurrentCaller,
+    caller: Annotated[Caller, Scoped(Scope.answers_write)],
     db: SessionDep,
     catalog: CatalogDep,
     language: Language,
@@ -176,11 +181,10 @@ def create(
         "Sends your answer's version as `ETag`."
     ),
     responses=problem_responses(401, 404),
-
 )
 def get(
-    assignment_id: str,
-    caller: CurrentCaller,
+    assignment_id: PathId,
+    caller: Annotated[Caller, Scoped(Scope.answers_read)],
     db: SessionDep,
     catalog: CatalogDep,
     language: Language,
@@ -206,9 +210,9 @@ def get(
     },
 )
 def put_answer(
-    assignment_id: str,
+    assignment_id: PathId,
     body: AnswerIn,
-    caller: CurrentCaller,
+    caller: Annotated[Caller, Scoped(Scope.answers_write)],
     db: SessionDep,
     catalog: CatalogDep,
     language: Language,
@@ -234,7 +238,9 @@ def put_answer(
     description="A revealed assignment stays revealed; your partner no longer sees your answer.",
     responses=problem_responses(401, 404),
 )
-def withdraw_answer(assignment_id: str, caller: CurrentCaller, db: SessionDep) -> Response:
+def withdraw_answer(
+    assignment_id: PathId, caller: Annotated[Caller, Scoped(Scope.answers_write)], db: SessionDep
+) -> Response:
     found = assignments.assignment_for(db, caller.user, assignment_id)
     assignments.withdraw_answer(db, caller.user, found)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -247,8 +253,8 @@ def withdraw_answer(assignment_id: str, caller: CurrentCaller, db: SessionDep) -
     responses=problem_responses(401, 404, 422),
 )
 def list_comments(
-    assignment_id: str,
-    caller: CurrentCaller,
+    assignment_id: PathId,
+    caller: Annotated[Caller, Scoped(Scope.answers_read)],
     db: SessionDep,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
@@ -277,9 +283,9 @@ def list_comments(
     responses=problem_responses(401, 404, 409, 422),
 )
 def add_comment(
-    assignment_id: str,
+    assignment_id: PathId,
     body: CommentIn,
-    caller: CurrentCaller,
+    caller: Annotated[Caller, Scoped(Scope.answers_write)],
     db: SessionDep,
     now: Now,
     idempotency: IdempotencyDep,

@@ -3,13 +3,21 @@
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Response, status
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Response, status
 
-from api.deps import ClientAddress, CurrentCaller, Now, RuntimeDep, SessionDep
-from api.errors import Unauthorized, problem_responses
+from api.deps import (
+    ClientAddress,
+    Now,
+    RuntimeDep,
+    SessionDep,
+    UserSession,
+    count_address,
+    refuse_api_tokens,
+)
+from api.errors import problem_responses
 from api.schemas.account import (
     EmailVerificationConfirmIn,
+    LoginForm,
     PasswordChangeIn,
     PasswordResetConfirmIn,
     PasswordResetIn,
@@ -18,10 +26,15 @@ from api.schemas.account import (
     TokenOut,
 )
 from api.schemas.render import token_out
-from api.security.passwords import MAX_LENGTH
 from api.services import accounts, sessions
 
-router = APIRouter(prefix="/v1/auth", tags=["auth"])
+# API tokens never reach /v1/auth (SPEC.md §7), whatever the route takes.
+router = APIRouter(
+    prefix="/v1/auth",
+    tags=["auth"],
+    dependencies=[Depends(refuse_api_tokens), Depends(count_address)],
+    responses=problem_responses(403, 429),
+)
 
 
 @router.post(
@@ -72,7 +85,7 @@ def register(
     responses=problem_responses(401, 422, 429),
 )
 def token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    form: Annotated[LoginForm, Form()],
     db: SessionDep,
     runtime: RuntimeDep,
     now: Now,
@@ -82,8 +95,6 @@ def token(
     runtime.limiter.hit(settings.login_limit_per_address, "login-address", address)
     email = accounts.normalize_email(form.username)
     runtime.limiter.hit(settings.login_limit_per_account, "login-account", email)
-    if len(form.password) > MAX_LENGTH:
-        raise Unauthorized("Incorrect email or password.")
     user = accounts.authenticate(db, runtime.hasher, email, form.password)
     return token_out(sessions.start_session(db, runtime.tokens, user, now))
 
@@ -121,7 +132,7 @@ def logout(body: RefreshIn, db: SessionDep, now: Now) -> Response:
     responses=problem_responses(401, 403, 422),
 )
 def change_password(
-    body: PasswordChangeIn, caller: CurrentCaller, db: SessionDep, runtime: RuntimeDep, now: Now
+    body: PasswordChangeIn, caller: UserSession, db: SessionDep, runtime: RuntimeDep, now: Now
 ) -> Response:
     accounts.change_password(
         db,
@@ -129,7 +140,7 @@ def change_password(
         caller.user,
         current=body.current_password,
         new=body.new_password,
-        keep_session_id=caller.session_id,
+        keep_session_id=caller.credential_id,
         now=now,
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -138,6 +149,7 @@ def change_password(
 @router.post(
     "/password-reset",
     status_code=status.HTTP_202_ACCEPTED,
+    response_class=Response,  # an empty body: documented without content
     summary="Ask for a password reset mail",
     description=(
         "Always 202, whether or not the email has an account. The mail holds a single-use "
@@ -186,11 +198,16 @@ def confirm_password_reset(
 @router.post(
     "/email-verification",
     status_code=status.HTTP_202_ACCEPTED,
+    response_class=Response,  # an empty body: documented without content
     summary="Mail a new verification link",
+    description=(
+        "Mails the caller a link holding a single-use token, valid 48 hours. 409 when the "
+        "address is already verified."
+    ),
     responses=problem_responses(401, 409, 429),
 )
 def request_email_verification(
-    caller: CurrentCaller,
+    caller: UserSession,
     db: SessionDep,
     runtime: RuntimeDep,
     now: Now,
@@ -213,6 +230,7 @@ def request_email_verification(
     "/email-verification/confirm",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Confirm the email address with the mailed token",
+    description="Spends the token; 400 when it is unknown, spent or expired.",
     responses=problem_responses(400, 422),
 )
 def confirm_email_verification(

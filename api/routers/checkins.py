@@ -1,17 +1,21 @@
 """/v1/checkins: how connected each of you feels, day by day."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from api.deps import CurrentCaller, Now, SessionDep
+from api.deps import Caller, Now, Scoped, SessionDep
 from api.errors import Unprocessable, problem_responses
 from api.idempotency import IdempotencyDep
 from api.schemas.assignment import CheckInIn, CheckInList, CheckInOut
+from api.schemas.fields import IsoDate
+from api.security.scopes import Scope
 from api.services import checkins, delivery
 
-router = APIRouter(prefix="/v1/checkins", tags=["checkins"])
+router = APIRouter(
+    prefix="/v1/checkins", tags=["checkins"], responses=problem_responses(401, 403, 429)
+)
 
 MAX_RANGE_DAYS = 366
 
@@ -28,7 +32,7 @@ MAX_RANGE_DAYS = 366
 )
 def put(
     body: CheckInIn,
-    caller: CurrentCaller,
+    caller: Annotated[Caller, Scoped(Scope.checkins_write)],
     db: SessionDep,
     now: Now,
     response: Response,
@@ -54,11 +58,11 @@ def put(
     responses=problem_responses(401, 422),
 )
 def list_checkins(
-    caller: CurrentCaller,
+    caller: Annotated[Caller, Scoped(Scope.answers_read)],
     db: SessionDep,
     now: Now,
-    first: Annotated[date | None, Query(alias="from")] = None,
-    last: Annotated[date | None, Query(alias="to")] = None,
+    first: Annotated[IsoDate | None, Query(alias="from")] = None,
+    last: Annotated[IsoDate | None, Query(alias="to")] = None,
 ) -> CheckInList:
     last = last or delivery.owner_of(db, caller.user).day(now)
     first = first or last - timedelta(days=29)

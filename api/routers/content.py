@@ -6,24 +6,29 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Response
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from api.content.catalog import Catalog
 from api.content.localization import negotiate_language
 from api.deps import ContentEditor, RuntimeDep, SessionDep
 
 
-def get_catalog(runtime: RuntimeDep) -> Catalog:
-    return runtime.catalog.current()
+async def get_catalog(runtime: RuntimeDep) -> Catalog:
+    # On the event loop when the catalog is fresh (almost always); a rebuild reads the
+    # database, so it goes to the threadpool.
+    catalog = runtime.catalog.fresh()
+    return catalog if catalog is not None else await run_in_threadpool(runtime.catalog.current)
 
 
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
 
 
-def get_language(
+async def get_language(
     catalog: CatalogDep,
     accept_language: Annotated[
         str | None,
         Header(
+            max_length=512,
             description="Preferred languages (RFC 9110), e.g. `es-MX, es;q=0.9`. What is not "
             "translated into any of them is served in English. `Content-Language` says what "
             "was served.",

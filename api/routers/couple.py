@@ -1,20 +1,22 @@
 """/v1/couple: invites, joining, the couple itself, unlinking."""
 
 from datetime import timedelta
+from typing import Annotated
 
 from fastapi import APIRouter, Response, status
 
-from api.deps import ClientAddress, CurrentCaller, Now, RuntimeDep, SessionDep
+from api.deps import Caller, ClientAddress, Now, RuntimeDep, Scoped, SessionDep, UserSession
 from api.errors import NotFound, Unprocessable, problem_responses
 from api.idempotency import IdempotencyDep
 from api.routers.content import CatalogDep
 from api.schemas.assignment import CoupleStatsOut
 from api.schemas.couple import CoupleOut, CoupleUpdateIn, InviteOut, JoinIn, JourneyStartIn
 from api.schemas.render import couple_out, invite_out
+from api.security.scopes import Scope
 from api.services import linking, stats
 from api.services.days import local_day
 
-router = APIRouter(prefix="/v1/couple", tags=["couple"])
+router = APIRouter(prefix="/v1/couple", tags=["couple"], responses=problem_responses(401, 403, 429))
 
 
 @router.post(
@@ -24,9 +26,7 @@ router = APIRouter(prefix="/v1/couple", tags=["couple"])
     description="One live invite per person: a new one replaces the old. Valid 48 hours.",
     responses=problem_responses(401, 409, 429),
 )
-def create_invite(
-    caller: CurrentCaller, db: SessionDep, runtime: RuntimeDep, now: Now
-) -> InviteOut:
+def create_invite(caller: UserSession, db: SessionDep, runtime: RuntimeDep, now: Now) -> InviteOut:
     settings = runtime.settings
     runtime.limiter.hit(settings.invite_limit_per_user, "invite-user", caller.user.id)
     invite = linking.create_invite(
@@ -38,9 +38,15 @@ def create_invite(
 @router.get(
     "/invite",
     summary="Your live invite",
+    description="The code you made last, while it is valid; 404 when you have none.",
     responses=problem_responses(401, 404),
 )
-def get_invite(caller: CurrentCaller, db: SessionDep, runtime: RuntimeDep, now: Now) -> InviteOut:
+def get_invite(
+    caller: Annotated[Caller, Scoped(Scope.couple_read)],
+    db: SessionDep,
+    runtime: RuntimeDep,
+    now: Now,
+) -> InviteOut:
     invite = linking.live_invite(db, caller.user, now)
     return invite_out(invite, runtime.settings.invite_link_base)
 
@@ -49,9 +55,10 @@ def get_invite(caller: CurrentCaller, db: SessionDep, runtime: RuntimeDep, now: 
     "/invite",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Revoke your invite",
+    description="Its code stops working at once. 204 also when you had none.",
     responses=problem_responses(401),
 )
-def revoke_invite(caller: CurrentCaller, db: SessionDep) -> Response:
+def revoke_invite(caller: UserSession, db: SessionDep) -> Response:
     linking.revoke_invite(db, caller.user)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -68,7 +75,7 @@ def revoke_invite(caller: CurrentCaller, db: SessionDep) -> Response:
 )
 def join(
     body: JoinIn,
-    caller: CurrentCaller,
+    caller: UserSession,
     db: SessionDep,
     runtime: RuntimeDep,
     now: Now,
@@ -83,8 +90,18 @@ def join(
     return idempotency.remember(couple_out(db, couple, caller.user, catalog, now), 201)
 
 
-@router.get("", summary="Your couple", responses=problem_responses(401, 404))
-def get(caller: CurrentCaller, db: SessionDep, catalog: CatalogDep, now: Now) -> CoupleOut:
+@router.get(
+    "",
+    summary="Your couple",
+    description="Your partner, the couple's day settings, journey and streak; 404 when not linked.",
+    responses=problem_responses(401, 404),
+)
+def get(
+    caller: Annotated[Caller, Scoped(Scope.couple_read)],
+    db: SessionDep,
+    catalog: CatalogDep,
+    now: Now,
+) -> CoupleOut:
     return couple_out(db, linking.current_couple(db, caller.user), caller.user, catalog, now)
 
 
@@ -95,7 +112,7 @@ def get(caller: CurrentCaller, db: SessionDep, catalog: CatalogDep, now: Now) ->
     responses=problem_responses(401, 404, 422),
 )
 def update(
-    body: CoupleUpdateIn, caller: CurrentCaller, db: SessionDep, catalog: CatalogDep, now: Now
+    body: CoupleUpdateIn, caller: UserSession, db: SessionDep, catalog: CatalogDep, now: Now
 ) -> CoupleOut:
     couple = linking.current_couple(db, caller.user)
     unknown = set(body.focus_themes or []) - {theme.slug for theme in catalog.themes()}
@@ -117,7 +134,7 @@ def update(
     ),
     responses=problem_responses(401, 404),
 )
-def unlink(caller: CurrentCaller, db: SessionDep, now: Now) -> Response:
+def unlink(caller: UserSession, db: SessionDep, now: Now) -> Response:
     linking.unlink(db, caller.user, now)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -132,7 +149,7 @@ def unlink(caller: CurrentCaller, db: SessionDep, now: Now) -> Response:
     responses=problem_responses(401, 404, 422),
 )
 def start_journey(
-    body: JourneyStartIn, caller: CurrentCaller, db: SessionDep, catalog: CatalogDep, now: Now
+    body: JourneyStartIn, caller: UserSession, db: SessionDep, catalog: CatalogDep, now: Now
 ) -> CoupleOut:
     couple = linking.current_couple(db, caller.user)
     journey = catalog.journey(body.slug)
@@ -146,9 +163,10 @@ def start_journey(
     "/journey",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Stop the journey",
+    description="The focus themes choose the daily exercise again from the next day on.",
     responses=problem_responses(401, 404),
 )
-def stop_journey(caller: CurrentCaller, db: SessionDep) -> Response:
+def stop_journey(caller: UserSession, db: SessionDep) -> Response:
     couple = linking.current_couple(db, caller.user)
     linking.update_couple(db, couple, {"journey_slug": None, "journey_started_at": None})
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -161,7 +179,10 @@ def stop_journey(caller: CurrentCaller, db: SessionDep) -> Response:
     responses=problem_responses(401, 404),
 )
 def get_stats(
-    caller: CurrentCaller, db: SessionDep, catalog: CatalogDep, now: Now
+    caller: Annotated[Caller, Scoped(Scope.couple_read)],
+    db: SessionDep,
+    catalog: CatalogDep,
+    now: Now,
 ) -> CoupleStatsOut:
     couple = linking.current_couple(db, caller.user)
     partner = linking.partner_of(db, couple, caller.user)

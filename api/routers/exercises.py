@@ -2,27 +2,63 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Query, Response, status
+from fastapi import APIRouter, Body, Query, Response, status
+from fastapi.openapi.models import Example
 
 from api.content.catalog import exercise_entry
 from api.content.localization import DEFAULT_LANGUAGE
 from api.content.schema import EXERCISE_SPEC, ExerciseType
-from api.deps import Now, get_caller
+from api.deps import Now, Scoped
 from api.errors import NotFound, problem_responses
 from api.idempotency import IdempotencyDep
 from api.models import Exercise, ExerciseVersion
 from api.routers.content import CatalogDep, EditorSession, Language, serve_published
 from api.schemas.content import ExerciseIn, ExerciseOut, ExercisePage, ExercisePatchIn
+from api.schemas.fields import PathId
 from api.schemas.pagination import DEFAULT_LIMIT, Cursor, Limit, page_after
 from api.schemas.render_content import exercise_out
+from api.security.scopes import Scope
 from api.services import content
 
-router = APIRouter(prefix="/v1/exercises", tags=["exercises"], dependencies=[Depends(get_caller)])
+router = APIRouter(
+    prefix="/v1/exercises", tags=["exercises"], responses=problem_responses(401, 403, 429)
+)
+# Reading the catalog needs exercises:read; managing it, content:write (api/routers/content.py).
+_READ = [Scoped(Scope.exercises_read)]
+
+# Shown in /docs as a menu: the body's fields depend on `type`.
+NEW_EXERCISE_EXAMPLES: dict[str, Example] = {
+    "open": {
+        "summary": "A free-text question",
+        "value": {
+            "theme": "trust",
+            "id": "trust-42",
+            "type": "open",
+            "title": "A promise kept",
+            "prompt": "Which promise of mine mattered most to you this year?",
+            "why": "Naming kept promises shows what trust is made of for each of you.",
+            "max_length": 1000,
+        },
+    },
+    "choice": {
+        "summary": "This or that",
+        "value": {
+            "theme": "laughter-play",
+            "id": "laughter-play-42",
+            "type": "choice",
+            "title": "Sunday plans",
+            "prompt": "A lazy morning in, or an early walk out?",
+            "why": "Small preferences are easy ways to surprise each other.",
+            "options": [{"id": "a", "label": "A lazy morning in"}, {"id": "b", "label": "A walk"}],
+        },
+    },
+}
 
 
 # Named `list` for the operation id `exercises_list`; a function `list` would shadow the builtin.
 @router.get(
     "",
+    dependencies=_READ,
     name="list",
     summary="List the exercises on offer",
     description="By id, in the caller's language; retired exercises are left out.",
@@ -32,7 +68,9 @@ def list_exercises(
     catalog: CatalogDep,
     language: Language,
     response: Response,
-    theme: Annotated[str | None, Query(description="Only this theme's (a slug).")] = None,
+    theme: Annotated[
+        str | None, Query(max_length=64, description="Only this theme's (a slug).")
+    ] = None,
     exercise_type: Annotated[
         ExerciseType | None, Query(alias="type", description="Only this type.")
     ] = None,
@@ -48,13 +86,14 @@ def list_exercises(
 
 @router.get(
     "/{exercise_id}",
+    dependencies=_READ,
     summary="One exercise",
     description="Its current version, or with `version` any version ever published (an "
     "assignment shows the version it was given). Retired exercises stay readable.",
     responses=problem_responses(401, 404, 422),
 )
 def get(
-    exercise_id: str,
+    exercise_id: PathId,
     catalog: CatalogDep,
     language: Language,
     response: Response,
@@ -79,7 +118,7 @@ def get(
     responses=problem_responses(401, 403, 409, 422),
 )
 def create(
-    body: Annotated[ExerciseIn, Body()],
+    body: Annotated[ExerciseIn, Body(openapi_examples=NEW_EXERCISE_EXAMPLES)],
     db: EditorSession,
     idempotency: IdempotencyDep,
     now: Now,
@@ -97,7 +136,7 @@ def create(
     "fit (other options or steps) are dropped until the locale pack catches up.",
     responses=problem_responses(401, 403, 404, 422),
 )
-def update(exercise_id: str, body: ExercisePatchIn, db: EditorSession, now: Now) -> ExerciseOut:
+def update(exercise_id: PathId, body: ExercisePatchIn, db: EditorSession, now: Now) -> ExerciseOut:
     changes = body.model_dump(include=body.model_fields_set)
     return _published(*content.revise_exercise(db, exercise_id, changes, now))
 
@@ -110,7 +149,7 @@ def update(exercise_id: str, body: ExercisePatchIn, db: EditorSession, now: Now)
     "it stays readable by id for the assignments that hold it.",
     responses=problem_responses(401, 403, 404, 422),
 )
-def retire(exercise_id: str, db: EditorSession) -> Response:
+def retire(exercise_id: PathId, db: EditorSession) -> Response:
     content.retire_exercise(db, exercise_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

@@ -14,7 +14,11 @@ class HealthOut(BaseModel):
     status: str
 
 
-@router.get("/healthz", summary="The process is alive")
+@router.get(
+    "/healthz",
+    summary="The process is alive",
+    description="Always 200 while the process serves requests; it checks nothing else.",
+)
 def healthz() -> HealthOut:
     return HealthOut(status="ok")
 
@@ -22,6 +26,7 @@ def healthz() -> HealthOut:
 @router.get(
     "/readyz",
     summary="The database answers and its schema is at the latest migration",
+    description="503 while the database is unreachable or not migrated: route no traffic here.",
     responses=problem_responses(503),
 )
 def readyz(request: Request, runtime: RuntimeDep) -> HealthOut:

@@ -1,24 +1,31 @@
 """/v1/journeys: multi-day programs of exercises, and their management."""
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Response, status
 
 from api.content.catalog import journey_entry
 from api.content.localization import DEFAULT_LANGUAGE
-from api.deps import get_caller
+from api.deps import Scoped
 from api.errors import NotFound, problem_responses
 from api.idempotency import IdempotencyDep
 from api.routers.content import CatalogDep, EditorSession, serve_published
 from api.schemas.content import JourneyIn, JourneyOut, JourneyPage, JourneyPatchIn
+from api.schemas.fields import PathId
 from api.schemas.pagination import DEFAULT_LIMIT, Cursor, Limit, page_after
 from api.schemas.render_content import journey_out
+from api.security.scopes import Scope
 from api.services import content
 
-router = APIRouter(prefix="/v1/journeys", tags=["journeys"], dependencies=[Depends(get_caller)])
+router = APIRouter(
+    prefix="/v1/journeys", tags=["journeys"], responses=problem_responses(401, 403, 429)
+)
+# Reading the catalog needs exercises:read; managing it, content:write (api/routers/content.py).
+_READ = [Scoped(Scope.exercises_read)]
 
 
 # Named `list` for the operation id `journeys_list`; a function `list` would shadow the builtin.
 @router.get(
     "",
+    dependencies=_READ,
     name="list",
     summary="List the journeys on offer",
     description="By slug; retired journeys are left out. Start one with `PUT /v1/couple/journey`.",
@@ -34,11 +41,12 @@ def list_journeys(
 
 @router.get(
     "/{slug}",
+    dependencies=_READ,
     summary="One journey",
     description="Retired journeys stay readable: couples already on one can finish it.",
     responses=problem_responses(401, 404, 422),
 )
-def get(slug: str, catalog: CatalogDep, response: Response) -> JourneyOut:
+def get(slug: PathId, catalog: CatalogDep, response: Response) -> JourneyOut:
     journey = catalog.journey(slug)
     if journey is None:
         raise NotFound(f"No journey {slug!r}.")
@@ -64,7 +72,7 @@ def create(body: JourneyIn, db: EditorSession, idempotency: IdempotencyDep) -> J
     description="Admins only (`content:write`). Fields left out stay as they are.",
     responses=problem_responses(401, 403, 404, 422),
 )
-def update(slug: str, body: JourneyPatchIn, db: EditorSession) -> JourneyOut:
+def update(slug: PathId, body: JourneyPatchIn, db: EditorSession) -> JourneyOut:
     changes = body.model_dump(include=body.model_fields_set)
     return journey_out(journey_entry(content.update_journey(db, slug, changes)))
 
@@ -77,6 +85,6 @@ def update(slug: str, body: JourneyPatchIn, db: EditorSession) -> JourneyOut:
     "already on it can finish it.",
     responses=problem_responses(401, 403, 404, 422),
 )
-def retire(slug: str, db: EditorSession) -> Response:
+def retire(slug: PathId, db: EditorSession) -> Response:
     content.retire_journey(db, slug)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

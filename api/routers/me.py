@@ -1,19 +1,28 @@
 """/v1/me: the caller's own account."""
 
+from typing import Annotated
+
 from fastapi import APIRouter, Response, status
 
-from api.deps import CurrentCaller, Now, RuntimeDep, SessionDep
+from api.deps import Caller, Now, RuntimeDep, Scoped, SessionDep, UserSession
 from api.errors import problem_responses
 from api.routers.content import CatalogDep
 from api.schemas.account import AccountDeleteIn, AccountExportOut, ProfileUpdateIn, UserOut
 from api.schemas.render import user_out
+from api.security.scopes import Scope
 from api.services import accounts
 
-router = APIRouter(prefix="/v1/me", tags=["me"])
+router = APIRouter(prefix="/v1/me", tags=["me"], responses=problem_responses(401, 403, 429))
 
 
-@router.get("", summary="The caller's profile", responses=problem_responses(401))
-def get(caller: CurrentCaller) -> UserOut:
+@router.get(
+    "",
+    summary="The caller's profile",
+    description="Who the access token belongs to, and `couple_id` once linked.",
+    responses=problem_responses(401),
+)
+async def get(caller: Annotated[Caller, Scoped(Scope.profile_read)]) -> UserOut:
+    # async: it only shapes what the caller dependency loaded, so no threadpool round trip.
     return user_out(caller.user)
 
 
@@ -23,7 +32,7 @@ def get(caller: CurrentCaller) -> UserOut:
     description="Fields left out stay as they are; `reminder_time: null` turns reminders off.",
     responses=problem_responses(401, 422),
 )
-def update(body: ProfileUpdateIn, caller: CurrentCaller, db: SessionDep) -> UserOut:
+def update(body: ProfileUpdateIn, caller: UserSession, db: SessionDep) -> UserOut:
     changes = body.model_dump(include=body.model_fields_set)
     return user_out(accounts.update_profile(db, caller.user, changes))
 
@@ -39,7 +48,7 @@ def update(body: ProfileUpdateIn, caller: CurrentCaller, db: SessionDep) -> User
     responses=problem_responses(401, 403, 422),
 )
 def delete(
-    body: AccountDeleteIn, caller: CurrentCaller, db: SessionDep, runtime: RuntimeDep, now: Now
+    body: AccountDeleteIn, caller: UserSession, db: SessionDep, runtime: RuntimeDep, now: Now
 ) -> Response:
     accounts.delete_account(db, runtime.hasher, caller.user, body.password, now)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -52,7 +61,10 @@ def delete(
     responses=problem_responses(401),
 )
 def export(
-    caller: CurrentCaller, db: SessionDep, catalog: CatalogDep, now: Now
+    caller: Annotated[Caller, Scoped(Scope.profile_read, Scope.answers_read)],
+    db: SessionDep,
+    catalog: CatalogDep,
+    now: Now,
 ) -> AccountExportOut:
     exported = accounts.export_account(db, catalog, caller.user, now)
     return AccountExportOut.model_validate(exported)

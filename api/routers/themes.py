@@ -1,24 +1,29 @@
 """/v1/themes: the themes with their exercise counts, and their management."""
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Response, status
 
 from api.content.catalog import theme_entry
 from api.content.localization import DEFAULT_LANGUAGE
-from api.deps import get_caller
+from api.deps import Scoped
 from api.errors import problem_responses
 from api.idempotency import IdempotencyDep
 from api.routers.content import CatalogDep, EditorSession, Language, serve_published
 from api.schemas.content import ThemeIn, ThemeOut, ThemePage, ThemePatchIn
+from api.schemas.fields import PathId
 from api.schemas.pagination import DEFAULT_LIMIT, Cursor, Limit, page_after
 from api.schemas.render_content import theme_out
+from api.security.scopes import Scope
 from api.services import content
 
-router = APIRouter(prefix="/v1/themes", tags=["themes"], dependencies=[Depends(get_caller)])
+router = APIRouter(prefix="/v1/themes", tags=["themes"], responses=problem_responses(401, 403, 429))
+# Reading the catalog needs exercises:read; managing it, content:write (api/routers/content.py).
+_READ = [Scoped(Scope.exercises_read)]
 
 
 # Named `list` for the operation id `themes_list`; a function `list` would shadow the builtin.
 @router.get(
     "",
+    dependencies=_READ,
     name="list",
     summary="List the themes",
     description="By slug, in the caller's language, each with how many exercises it offers.",
@@ -55,6 +60,6 @@ def create(body: ThemeIn, db: EditorSession, idempotency: IdempotencyDep) -> The
     description="Admins only (`content:write`). Fields left out stay as they are.",
     responses=problem_responses(401, 403, 404, 422),
 )
-def update(slug: str, body: ThemePatchIn, db: EditorSession, catalog: CatalogDep) -> ThemeOut:
+def update(slug: PathId, body: ThemePatchIn, db: EditorSession, catalog: CatalogDep) -> ThemeOut:
     theme = content.update_theme(db, slug, body.model_dump(include=body.model_fields_set))
     return theme_out(theme_entry(theme), catalog.exercise_count(slug), DEFAULT_LANGUAGE)

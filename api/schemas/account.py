@@ -3,14 +3,30 @@
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import EmailStr, Field, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic.config import JsonDict
 
 from api.schemas.answer import AnswerOut
 from api.schemas.base import RequestBody, ResponseBody
 from api.schemas.fields import DisplayName, Locale, LocalTime, Password, TimeZoneName
+from api.security.passwords import MAX_LENGTH as MAX_PASSWORD_LENGTH
 
 
 class RegisterIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "email": "sam@example.com",
+                    "password": "a long phrase only we know",
+                    "display_name": "Sam",
+                    "timezone": "Europe/Paris",
+                    "locale": "en",
+                }
+            ]
+        }
+    )
+
     email: EmailStr = Field(max_length=320, examples=["sam@example.com"])
     password: Password
     display_name: DisplayName
@@ -18,7 +34,22 @@ class RegisterIn(RequestBody):
     locale: Locale = "en"
 
 
+_USER: JsonDict = {
+    "id": "5a0e2c1d-7b3f-4e8a-9c6d-2f1b0a9e8d7c",
+    "email": "sam@example.com",
+    "email_verified": True,
+    "display_name": "Sam",
+    "timezone": "Europe/Paris",
+    "locale": "en",
+    "reminder_time": "20:30",
+    "created_at": "2026-11-02T18:04:11Z",
+    "couple_id": "c3d4e5f6-0718-4a2b-8c9d-0e1f2a3b4c5d",
+}
+
+
 class UserOut(ResponseBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [_USER]})
+
     id: str
     email: str
     email_verified: bool
@@ -31,6 +62,20 @@ class UserOut(ResponseBody):
 
 
 class TokenOut(ResponseBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "access_token": "eyJhbGciOiJIUzI1NiIsImtpZCI6IjIwMjYtMTEifQ.eyJzdWIiOi...",
+                    "refresh_token": "q8ZrV1b2fQ7xWl1nT8rP4sZc6uYhJm5a",
+                    "token_type": "bearer",
+                    "expires_in": 600,
+                    "user": _USER,
+                }
+            ]
+        }
+    )
+
     access_token: str = Field(description="A JWT for `Authorization: Bearer`, valid 10 minutes.")
     refresh_token: str = Field(description="Opaque; spend it at /v1/auth/refresh for a new pair.")
     token_type: Literal["bearer"] = "bearer"
@@ -38,29 +83,85 @@ class TokenOut(ResponseBody):
     user: UserOut
 
 
+class LoginForm(BaseModel):
+    """The OAuth2 password grant (RFC 6749 §4.3), as /docs and OAuth2 libraries send it: other
+    fields are ignored, not refused, and every field has a limit."""
+
+    grant_type: Literal["password"] | None = None
+    username: str = Field(max_length=320, description="The account's email.")
+    password: str = Field(max_length=MAX_PASSWORD_LENGTH)
+    scope: str = Field(
+        default="",
+        max_length=1024,
+        description="Ignored: a signed-in user holds every scope of their role.",
+    )
+    client_id: str | None = Field(default=None, max_length=256)
+    client_secret: str | None = Field(default=None, max_length=256)
+
+
 class RefreshIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"refresh_token": "q8ZrV1b2fQ7xWl1nT8rP4sZc6uYhJm5a"}]}
+    )
+
     refresh_token: str = Field(min_length=1, max_length=512)
 
 
 class PasswordChangeIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "current_password": "a long phrase only we know",
+                    "new_password": "an even longer phrase we both remember",
+                }
+            ]
+        }
+    )
+
     current_password: str = Field(min_length=1, max_length=256)
     new_password: Password
 
 
 class PasswordResetIn(RequestBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"email": "sam@example.com"}]})
+
     email: EmailStr = Field(max_length=320)
 
 
 class PasswordResetConfirmIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "token": "the token from the mailed link",
+                    "new_password": "an even longer phrase we both remember",
+                }
+            ]
+        }
+    )
+
     token: str = Field(min_length=1, max_length=512)
     new_password: Password
 
 
 class EmailVerificationConfirmIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"token": "the token from the mailed link"}]}
+    )
+
     token: str = Field(min_length=1, max_length=512)
 
 
 class ProfileUpdateIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"display_name": "Sam", "timezone": "America/Mexico_City", "reminder_time": "20:30"}
+            ]
+        }
+    )
+
     display_name: DisplayName | None = None
     timezone: TimeZoneName | None = None
     locale: Locale | None = None
@@ -77,6 +178,10 @@ class ProfileUpdateIn(RequestBody):
 
 
 class AccountDeleteIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"password": "a long phrase only we know"}]}
+    )
+
     password: str = Field(min_length=1, max_length=256)
 
 

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from api.schemas.base import RequestBody, ResponseBody
 
@@ -56,6 +56,29 @@ AnswerContent = Annotated[
 
 
 class AnswerIn(RequestBody):
+    # One per exercise type: `content.type` must be the exercise's type.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "0b6f8a1e-2c4d-4e5f-9a7b-1c2d3e4f5a6b",
+                    "content": {"type": "open", "text": "When you drove me to the airport at 5."},
+                },
+                {"content": {"type": "choice", "choices": ["a", "c"]}},
+                {"content": {"type": "scale", "value": 8}},
+                {"content": {"type": "guess", "pick": "b", "guess": "a"}},
+                {
+                    "content": {
+                        "type": "activity",
+                        "done": True,
+                        "rating": 5,
+                        "reflection": "We laughed more than we talked.",
+                    }
+                },
+            ]
+        }
+    )
+
     id: ClientId | None = Field(default=None, description="Used when the answer is created.")
     content: AnswerContent
 

@@ -3,7 +3,8 @@
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
+from pydantic.config import JsonDict
 
 from api.schemas.answer import AnswerOut, ClientId
 from api.schemas.base import RequestBody, ResponseBody
@@ -21,7 +22,60 @@ class ReactionOut(ResponseBody):
     created_at: datetime
 
 
+_OWN_ANSWER: JsonDict = {
+    "id": "0b6f8a1e-2c4d-4e5f-9a7b-1c2d3e4f5a6b",
+    "author_id": "5a0e2c1d-7b3f-4e8a-9c6d-2f1b0a9e8d7c",
+    "content": {"type": "open", "text": "When you drove me to the airport at 5."},
+    "version": 1,
+    "created_at": "2026-11-26T07:40:12Z",
+    "updated_at": "2026-11-26T07:40:12Z",
+    "edited": False,
+    "guess_correct": None,
+}
+_ASSIGNMENT: JsonDict = {
+    "id": "48de167b-ae6f-4da5-a428-714ffe76589f",
+    "exercise": {
+        "id": "trust-01",
+        "theme": "trust",
+        "type": "open",
+        "title": "When I could count on you",
+        "prompt": "Describe a specific moment when you felt you could truly count on your partner.",
+        "why": "Recalling reliable moments reminds you both what trust looks like in action.",
+        "follow_up": "Did your partner know at the time how much that moment mattered?",
+        "max_length": 1000,
+        "version": 1,
+        "retired": False,
+        "language": "en",
+    },
+    "kind": "daily",
+    "local_date": "2026-11-26",
+    "created_at": "2026-11-26T06:02:45Z",
+    "reactions": [],
+}
+
+
 class AssignmentOut(ResponseBody):
+    # Revealed: both answers shown. (FastAPI drops nulls from examples, so the masked state,
+    # with `partner_answer: null`, cannot be shown as one; the field descriptions tell it.)
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                _ASSIGNMENT
+                | {
+                    "my_answer": _OWN_ANSWER,
+                    "partner_answer": _OWN_ANSWER
+                    | {
+                        "id": "7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
+                        "author_id": "e8f9a0b1-c2d3-4e4f-8a5b-6c7d8e9f0a1b",
+                        "content": {"type": "open", "text": "The night you stayed up with me."},
+                    },
+                    "partner_status": "answered",
+                    "revealed": True,
+                },
+            ]
+        }
+    )
+
     id: str
     exercise: ExerciseOut = Field(description="The exercise version this assignment was given.")
     kind: AssignmentKind
@@ -43,15 +97,42 @@ class AssignmentPage(Page[AssignmentOut]):
 
 
 class ExtraAssignmentIn(RequestBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"exercise_id": "trust-01"}]})
+
     exercise_id: str = Field(min_length=1, max_length=64, examples=["trust-01"])
 
 
 class CommentIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "5f0c8a52-8c3e-4f4e-9a51-3f1f2a9b7c10",
+                    "body": "I never knew that about you. Tell me more tonight?",
+                }
+            ]
+        }
+    )
+
     id: ClientId | None = None
     body: str = Field(min_length=1, max_length=2000)
 
 
 class CommentOut(ResponseBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "5f0c8a52-8c3e-4f4e-9a51-3f1f2a9b7c10",
+                    "assignment_id": "48de167b-ae6f-4da5-a428-714ffe76589f",
+                    "author_id": "5a0e2c1d-7b3f-4e8a-9c6d-2f1b0a9e8d7c",
+                    "body": "I never knew that about you. Tell me more tonight?",
+                    "created_at": "2026-11-26T08:15:00Z",
+                }
+            ]
+        }
+    )
+
     id: str
     assignment_id: str
     author_id: str
@@ -64,6 +145,8 @@ class CommentPage(Page[CommentOut]):
 
 
 class ReactionIn(RequestBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"emoji": "❤️"}]})
+
     emoji: str = Field(min_length=1, max_length=16, examples=["❤️"])
 
     @field_validator("emoji")
@@ -75,7 +158,20 @@ class ReactionIn(RequestBody):
 
 
 class CheckInIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "9d1e2f34-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                    "mood": 4,
+                    "note": "A good talk over dinner.",
+                }
+            ]
+        }
+    )
+
     id: ClientId | None = None
+
     mood: int = Field(ge=1, le=5, description="How connected you feel today, 1 to 5.")
     note: str | None = Field(default=None, min_length=1, max_length=500)
 

@@ -12,12 +12,13 @@ from api.content.schema import (
     ActivityExercise,
     ChoiceExercise,
     Days,
-    ExerciseOption,
     GuessExercise,
     JourneySpec,
     OpenExercise,
+    Options,
     ScaleExercise,
     Slug,
+    Steps,
     Text,
     ThemeSpec,
     Title,
@@ -61,8 +62,23 @@ class ThemePage(Page[ThemeOut]):
 class ThemeIn(ThemeSpec):
     """A new theme; its exercises are added with `POST /v1/exercises`."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "slug": "gratitude",
+                    "title": "Gratitude",
+                    "description": "Noticing and saying what you appreciate in each other.",
+                    "sensitive": False,
+                }
+            ]
+        }
+    )
+
 
 class ThemePatchIn(ChangesIn):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"title": "Everyday trust"}]})
+
     title: Title | None = None
     description: Text | None = None
     sensitive: bool | None = None
@@ -147,19 +163,24 @@ class ExercisePatchIn(ChangesIn):
     type (`type` and `id` never change); `follow_up: null` removes the follow-up."""
 
     nullable = frozenset({"follow_up"})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"prompt": "When did you last feel you could count on me?"}]
+        }
+    )
 
     title: Title | None = None
     prompt: Text | None = None
     why: Text | None = None
     follow_up: Text | None = None
     max_length: int | None = None
-    options: list[ExerciseOption] | None = None
+    options: Options | None = None
     max_choices: int | None = None
     min: int | None = None
     max: int | None = None
     min_label: Title | None = None
     max_label: Title | None = None
-    steps: list[Text] | None = None
+    steps: Steps | None = None
     duration_minutes: int | None = None
 
 
@@ -178,8 +199,26 @@ class JourneyPage(Page[JourneyOut]):
 class JourneyIn(JourneySpec):
     """A new journey."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "slug": "three-days-of-thanks",
+                    "title": "Three days of thanks",
+                    "description": "A short run of noticing what the other does for you.",
+                    "days": ["trust-01", "trust-02", "trust-03"],
+                }
+            ]
+        }
+    )
+
 
 class JourneyPatchIn(ChangesIn):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"days": ["trust-01", "trust-05", "trust-09"]}]}
+    )
+
     title: Title | None = None
+
     description: Text | None = None
     days: Days | None = None

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from api.schemas.base import RequestBody, ResponseBody
 from api.schemas.fields import LocalTime, TimeZoneName
@@ -21,6 +21,8 @@ class InviteOut(ResponseBody):
 
 
 class JoinIn(RequestBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"code": "K7QM-3XTR"}]})
+
     code: str = Field(
         min_length=1,
         max_length=32,
@@ -49,6 +51,8 @@ class JourneyProgressOut(ResponseBody):
 
 
 class JourneyStartIn(RequestBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"slug": "seven-days-of-trust"}]})
+
     slug: str = Field(min_length=1, max_length=64, examples=["seven-days-of-trust"])
 
 
@@ -64,7 +68,20 @@ class CoupleOut(ResponseBody):
 
 
 class CoupleUpdateIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "timezone": "Europe/Paris",
+                    "day_starts_at": "04:00",
+                    "focus_themes": ["trust", "laughter-play"],
+                }
+            ]
+        }
+    )
+
     timezone: TimeZoneName | None = None
+
     day_starts_at: LocalTime | None = None
     focus_themes: list[ThemeSlug] | None = Field(default=None, max_length=32)
 

@@ -1,16 +1,20 @@
-"""Field types shared by several bodies: passwords, time zones, locales, local times."""
+"""Field and parameter types shared by several routes: passwords, time zones, locales, local
+times, dates, ids in paths."""
 
 import re
+from datetime import date
 from functools import lru_cache
 from typing import Annotated
 from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, Field
+from fastapi import Path
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from api.security.passwords import MAX_LENGTH, MIN_LENGTH
 
 # Fixed-offset zones are valid IANA names but would drift from the people's real local time.
 _FIXED_OFFSET = re.compile(r"^(Etc/)?GMT[+-]\d+$")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @lru_cache(maxsize=1)
@@ -53,3 +57,17 @@ LocalTime = Annotated[
     Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["20:30"], description="HH:MM, local."),
 ]
 DisplayName = Annotated[str, Field(min_length=1, max_length=80, examples=["Sam"], pattern=r"\S")]
+
+
+def _iso_date(value: object) -> object:
+    # Pydantic alone also takes "0" (a Unix time) for a date; the document promises YYYY-MM-DD.
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise ValueError("must be a date, YYYY-MM-DD")
+    return value
+
+
+# A local date in a query: exactly YYYY-MM-DD.
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+
+# An id or slug in a path: none the API hands out is longer (client-chosen ids included).
+PathId = Annotated[str, Path(max_length=64)]

@@ -1,12 +1,12 @@
 """Password hashing: Argon2id through passlib's CryptContext (installed from libpass).
 
 Hashing costs ~19 MiB and tens of milliseconds, so callers run it off the event loop
-(sync endpoints run in the threadpool) and a semaphore caps how many run at once: a
-login storm queues instead of exhausting memory.
+(sync endpoints run in the threadpool) and a small pool of threads of its own caps how many
+run at once: a login storm queues instead of exhausting memory.
 """
 
 import secrets
-import threading
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 
 from passlib.context import CryptContext
@@ -39,19 +39,22 @@ class PasswordHasher:
             argon2__time_cost=time_cost,
             argon2__parallelism=1,
         )
-        self._slots = threading.BoundedSemaphore(concurrency)
+        # Hashes run on `concurrency` threads of their own, the callers waiting their turn.
+        # That caps them, and keeps their memory in those threads' malloc arenas: run on
+        # whichever request thread asked, each ~19 MiB block stayed behind in another arena,
+        # and a burst of logins left a worker 300 MB larger (bench/RESULTS.md).
+        self._threads = ThreadPoolExecutor(concurrency, thread_name_prefix="argon2")
         # Unknown emails are checked against this, so they cost what a real account costs.
         self._dummy_hash = self.hash(secrets.token_urlsafe(16))
 
     def hash(self, password: str) -> str:
-        with self._slots:
-            return str(self._context.hash(password))
+        return str(self._threads.submit(self._context.hash, password).result())
 
     def verify(self, password: str, password_hash: str | None) -> tuple[bool, str | None]:
         """(matches, a new hash when the stored one uses outdated parameters)."""
-        with self._slots:
-            if password_hash is None:
-                self._context.verify(password, self._dummy_hash)
-                return False, None
-            matches, new_hash = self._context.verify_and_update(password, password_hash)
+        if password_hash is None:
+            self._threads.submit(self._context.verify, password, self._dummy_hash).result()
+            return False, None
+        checked = self._threads.submit(self._context.verify_and_update, password, password_hash)
+        matches, new_hash = checked.result()
         return bool(matches), new_hash

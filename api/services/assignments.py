@@ -7,14 +7,15 @@ exists or not.
 
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, delete, or_
+from sqlalchemy import ColumnElement, or_
 from sqlmodel import Session, col, select
 
 from api.content.catalog import Catalog, VersionEntry
 from api.errors import Conflict, NotFound, PreconditionFailed, Unprocessable
-from api.models import Answer, Assignment, Comment, Couple, Reaction, User
+from api.models import Answer, Assignment, Comment, Reaction, User
 from api.models.base import new_id
 from api.schemas.answer import AnswerIn
+from api.services import changes, notifications
 from api.services.answer_rules import check_answer
 from api.services.delivery import Kind, Owner
 from api.services.reveal import reveal_if_complete
@@ -39,8 +40,7 @@ def assignment_for(db: Session, user: User, assignment_id: str) -> Assignment:
 
 def lock_couple(db: Session, assignment: Assignment) -> None:
     """Serialize writes to one couple's answers: the reveal is decided under this lock."""
-    if assignment.couple_id is not None:
-        db.exec(select(Couple.id).where(Couple.id == assignment.couple_id).with_for_update())
+    changes.lock(db, assignment.space)
 
 
 def delivered(catalog: Catalog, assignment: Assignment) -> VersionEntry:
@@ -65,7 +65,7 @@ def add_extra(
         local_date=owner.day(now),
         created_at=now,
     )
-    db.add(assignment)
+    changes.stamp(db, owner.space, assignment)
     db.flush()
     return assignment
 
@@ -111,22 +111,31 @@ def put_answer(
         mine.content, mine.version, mine.updated_at = content, mine.version + 1, now
         if assignment.revealed_at is not None:
             mine.edited_at = now
-    db.add(mine)
+    changes.stamp(db, assignment.space, mine)
+    partner = _partner(db, assignment, user)
+    if created and partner is not None:
+        notifications.enqueue_partner_answered(db, assignment, user, partner, now)
     if reveal_if_complete(assignment, answers, now):
-        db.add(assignment)
+        # Who may see a row changed: a change too. Clients that pulled the masked answer
+        # get the revealed one on their next pull.
+        revealed: list[changes.Synced] = [assignment, *answers]
+        for row in revealed:
+            changes.stamp(db, assignment.space, row)
     db.flush()
     return mine, created
 
 
 def withdraw_answer(db: Session, user: User, assignment: Assignment) -> None:
     lock_couple(db, assignment)
-    gone = db.execute(
-        delete(Answer).where(
-            col(Answer.assignment_id) == assignment.id, col(Answer.user_id) == user.id
-        )
-    )
-    if gone.rowcount == 0:  # type: ignore[attr-defined]
+    mine = db.exec(
+        select(Answer).where(Answer.assignment_id == assignment.id, Answer.user_id == user.id)
+    ).first()
+    if mine is None:
         raise NotFound("You have not answered this assignment.")
+    gone: list[changes.Synced] = [*reactions_of(db, [mine.id]), mine]  # reactions go with it
+    for row in gone:
+        changes.bury(db, assignment.space, row)
+    db.delete(mine)
 
 
 def comments_of(
@@ -164,9 +173,21 @@ def add_comment(
     )
     if db.get(Comment, comment.id) is not None:
         raise Conflict("A comment with this id already exists.")
-    db.add(comment)
+    changes.stamp(db, assignment.space, comment)
+    partner = _partner(db, assignment, user)
+    if partner is not None:
+        notifications.enqueue_partner_commented(db, comment, user, partner, now)
     db.flush()
     return comment
+
+
+def _partner(db: Session, assignment: Assignment, user: User) -> User | None:
+    """The other person of the assignment's couple (none for solo assignments)."""
+    if assignment.couple_id is None:
+        return None
+    return db.exec(
+        select(User).where(User.couple_id == assignment.couple_id, User.id != user.id)
+    ).first()
 
 
 def visible_answer(db: Session, user: User, answer_id: str) -> Answer:
@@ -190,17 +211,16 @@ def set_reaction(db: Session, user: User, answer: Answer, emoji: str, now: datet
     if reaction is None:
         reaction = Reaction(answer_id=answer.id, user_id=user.id, emoji=emoji, created_at=now)
     reaction.emoji, reaction.created_at = emoji, now
-    db.add(reaction)
+    changes.stamp(db, answer.space, reaction)
     db.flush()
     return reaction
 
 
 def clear_reaction(db: Session, user: User, answer: Answer) -> None:
-    db.execute(
-        delete(Reaction).where(
-            col(Reaction.answer_id) == answer.id, col(Reaction.user_id) == user.id
-        )
-    )
+    reaction = db.get(Reaction, (answer.id, user.id))
+    if reaction is not None:
+        changes.bury(db, answer.space, reaction)
+        db.delete(reaction)
 
 
 def reactions_of(db: Session, answer_ids: list[str]) -> list[Reaction]:

@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 from api.errors import Conflict
 from api.models import CheckIn, User
 from api.models.base import new_id
+from api.services import changes
 from api.services.delivery import Owner
 
 
@@ -22,6 +23,7 @@ def put_checkin(
 ) -> tuple[CheckIn, bool]:
     """Record today's check-in, replacing today's earlier one: (it, whether it is new)."""
     user, day = owner.user, owner.day(now)
+    changes.lock(db, owner.space)  # two devices checking in at once: one row, not a clash
     existing = db.exec(
         select(CheckIn).where(CheckIn.user_id == user.id, CheckIn.local_date == day)
     ).first()
@@ -41,7 +43,7 @@ def put_checkin(
         created = False
     existing.couple_id = owner.couple.id if owner.couple else None
     existing.mood, existing.note, existing.updated_at = mood, note, now
-    db.add(existing)
+    changes.stamp(db, owner.space, existing)
     db.flush()
     return existing, created
 

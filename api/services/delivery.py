@@ -10,15 +10,17 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Engine, func
+from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from api.content.catalog import Catalog, ExerciseEntry, JourneyEntry
+from api.db import Database
 from api.errors import ServiceUnavailable
 from api.models import Answer, Assignment, Couple, User
 from api.models.base import new_id
+from api.services import changes
 from api.services.days import DEFAULT_DAY_START, local_day
 
 
@@ -37,8 +39,11 @@ class Owner:
     user: User
 
     @property
-    def key(self) -> str:
-        return f"c:{self.couple.id}" if self.couple else f"u:{self.user.id}"
+    def space(self) -> str:
+        """Names the owner: the change stream its data belongs to (api/services/changes.py)."""
+        if self.couple is not None:
+            return changes.couple_space(self.couple.id)
+        return changes.solo_space(self.user.id)
 
     def day(self, now: datetime) -> date:
         if self.couple is not None:
@@ -52,17 +57,17 @@ def owner_of(db: Session, user: User) -> Owner:
 
 
 def day_assignment(
-    db: Session, writer: Engine, catalog: Catalog, owner: Owner, now: datetime
+    db: Session, database: Database, catalog: Catalog, owner: Owner, now: datetime
 ) -> tuple[Assignment, list[Answer]]:
     """Today's assignment and its answers, creating it on the day's first request."""
     day = owner.day(now)
-    day_key = f"{owner.key}:{day.isoformat()}"
+    day_key = f"{owner.space}:{day.isoformat()}"
     found = db.exec(select(Assignment).where(Assignment.day_key == day_key)).first()
     if found is not None:
         return found, answers_of(db, [found.id])
     # Its own transaction on the writer: a read transaction cannot safely become a write
     # one on SQLite, and the request's snapshot would not see the row made here.
-    with Session(writer, expire_on_commit=False) as write:
+    with database.session(write=True) as write:
         made = _create_day_assignment(write, catalog, owner, day, day_key, now)
         answers = answers_of(write, [made.id])
         write.commit()
@@ -78,6 +83,10 @@ def answers_of(db: Session, assignment_ids: list[str]) -> list[Answer]:
 def _create_day_assignment(
     db: Session, catalog: Catalog, owner: Owner, day: date, day_key: str, now: datetime
 ) -> Assignment:
+    # Taking the space's next seq first also locks the couple's row: racing first requests
+    # of the day queue here, and the loser's insert below does nothing.
+    space = owner.space
+    seq = changes.next_seq(db, space)
     couple = db.get(Couple, owner.couple.id) if owner.couple else None
     exercise, kind = _choose(db, catalog, Owner(couple, owner.user), day)
     values = {
@@ -90,6 +99,8 @@ def _create_day_assignment(
         "local_date": day,
         "day_key": day_key,
         "created_at": now,
+        "space": space,
+        "change_seq": seq,
     }
     insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
     db.execute(insert(Assignment).values(**values).on_conflict_do_nothing())
@@ -106,9 +117,9 @@ def _choose(db: Session, catalog: Catalog, owner: Owner, day: date) -> tuple[Exe
             if exercise is not None:
                 return exercise, Kind.journey
         couple.journey_slug = None  # finished (or gone): back to the focus themes
-        db.add(couple)
+        changes.stamp(db, owner.space, couple)
     themes = (couple.focus_themes if couple else []) or catalog.everyday_theme_slugs()
-    seed = _seed(owner.key, day)
+    seed = _seed(owner.space, day)
     return choose_daily_exercise(catalog, themes, _last_seen(db, owner), seed), (
         Kind.daily if couple else Kind.solo
     )

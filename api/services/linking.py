@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from api.errors import Conflict, Gone, NotFound, Unprocessable
 from api.models import Couple, CoupleMember, Invite, User
+from api.services import changes, notifications
 
 # No 0/O, 1/I/L: a person reads the code aloud and types it without doubt.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -84,6 +85,7 @@ def join(db: Session, joiner: User, typed_code: str, now: datetime) -> Couple:
     couple = Couple(linked_at=now, timezone=inviter.timezone)
     db.add(couple)
     db.flush()
+    changes.stamp(db, changes.couple_space(couple.id), couple)
     for person in (inviter, joiner):
         person.couple_id = couple.id
         db.add(person)
@@ -103,16 +105,17 @@ def partner_of(db: Session, couple: Couple, user: User) -> User:
     return db.exec(select(User).where(User.couple_id == couple.id, User.id != user.id)).one()
 
 
-def update_couple(db: Session, couple: Couple, changes: dict[str, Any]) -> Couple:
-    for field, value in changes.items():
+def update_couple(db: Session, couple: Couple, values: dict[str, Any]) -> Couple:
+    for field, value in values.items():
         setattr(couple, field, value)
-    db.add(couple)
+    changes.stamp(db, changes.couple_space(couple.id), couple)
     return couple
 
 
 def unlink(db: Session, user: User, now: datetime) -> None:
     """End the user's couple: neither partner sees the other's anything from now on."""
     couple = current_couple(db, user)
+    notifications.enqueue_partner_unlinked(db, couple, partner_of(db, couple, user), user, now)
     db.execute(update(User).where(col(User.couple_id) == couple.id).values(couple_id=None))
     couple.ended_at = now
     couple.journey_slug = None

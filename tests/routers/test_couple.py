@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.clock import FrozenClock
-from tests.concurrency import Call, at_once
+from tests.concurrency.calls import Call, at_once
 from tests.factories import (
     PASSWORD,
     answer,

@@ -13,7 +13,7 @@ from sqlalchemy import event
 
 from api.clock import FrozenClock
 from api.models.content import CONTENT_TABLES
-from tests.concurrency import Call, at_once
+from tests.concurrency.calls import Call, at_once
 from tests.factories import answer, bearer, make_couple, register, renewed, today
 from tests.routers.test_auth import assert_problem
 

@@ -1,12 +1,16 @@
 """Attacks on access tokens (RFC 8725): every forged or stale token answers 401, never 500."""
 
 import base64
+import hashlib
+import hmac
 import json
 import time
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from fastapi.testclient import TestClient
 from jose import jwt
 
@@ -146,3 +150,54 @@ class TestKeyRotation:
 def test_now_matches_the_clock(clock: FrozenClock) -> None:
     # The frozen clock starts at the real time, so python-jose and our checks agree.
     assert abs(clock.now().timestamp() - time.time()) < 60
+
+
+def _private_pem(key: Any) -> str:
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+
+
+@pytest.mark.parametrize(
+    ("alg", "make_key"),
+    [
+        ("RS256", lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048)),
+        ("RS512", lambda: rsa.generate_private_key(public_exponent=65537, key_size=2048)),
+        ("ES256", lambda: ec.generate_private_key(ec.SECP256R1())),
+    ],
+)
+def test_asymmetric_algorithms_are_refused(
+    client: TestClient, valid: dict[str, Any], alg: str, make_key: Any
+) -> None:
+    """RS/HS confusion, first half: a token signed with the attacker's own key pair."""
+    assert status_with(client, forge(valid, key=_private_pem(make_key()), alg=alg)) == 401
+
+
+def test_a_public_key_used_as_an_hmac_secret_is_refused(
+    client: TestClient, valid: dict[str, Any]
+) -> None:
+    """RS/HS confusion, second half (CVE-2024-33663): HS256 keyed with a public key, which a
+    verifier that picks its key by the token's `alg` would accept."""
+    public = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
+    pem = public.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    header = {"alg": "HS256", "typ": "at+jwt", "kid": TEST_KID}
+    unsigned = f"{_b64(header)}.{_b64(valid)}"
+    mac = hmac.new(pem, unsigned.encode(), hashlib.sha256).digest()
+    signature = base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+    assert status_with(client, f"{unsigned}.{signature}") == 401
+
+
+def test_a_refresh_token_is_not_an_access_token(client: TestClient) -> None:
+    assert status_with(client, register(client)["refresh_token"]) == 401
+
+
+def test_a_spent_refresh_token_gets_nothing(client: TestClient) -> None:
+    tokens = register(client)
+    spend = {"refresh_token": tokens["refresh_token"]}
+    assert client.post("/v1/auth/refresh", json=spend).status_code == 200
+    assert_problem(client.post("/v1/auth/refresh", json=spend), 401)
+    assert status_with(client, tokens["refresh_token"]) == 401

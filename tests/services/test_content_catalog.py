@@ -115,6 +115,19 @@ class TestCaching:
             catalog.journey("seven-days-of-trust")
         assert len(queries) == built_with
 
+    def test_fresh_never_reads(self, cache: CatalogCache, timer: Timer, queries: list[str]) -> None:
+        assert cache.fresh() is None  # nothing built yet, and fresh() builds nothing
+        assert queries == []
+        built = cache.current()
+        assert cache.fresh() is built
+        timer.now += 31
+        assert cache.fresh() is None  # stale: the caller rebuilds through current()
+        cache.current()
+        cache.invalidate()
+        read = len(queries)
+        assert cache.fresh() is None
+        assert len(queries) == read
+
     @pytest.mark.usefixtures("mutable_content")
     def test_other_processes_writes_show_after_the_ttl(
         self, cache: CatalogCache, engine: Engine, timer: Timer

@@ -65,3 +65,25 @@ def test_concurrent_hashes_are_capped() -> None:
     for thread in threads:
         thread.join()
     assert peak == 2
+
+
+def test_hashes_stay_on_the_hashers_own_threads() -> None:
+    # Their ~19 MiB blocks then stay in those threads' malloc arenas instead of one per
+    # request thread (a worker grew by 300 MB under a burst of logins).
+    hasher = PasswordHasher(memory_kib=1024, time_cost=1, concurrency=2)
+    stored = hasher.hash("p" * 12)
+    names: set[str] = set()
+    original = hasher._context.verify_and_update
+
+    def noting_verify(secret: str, hashed: str) -> Any:
+        names.add(threading.current_thread().name)
+        return original(secret, hashed)
+
+    hasher._context.verify_and_update = noting_verify  # type: ignore[method-assign]
+    threads = [threading.Thread(target=hasher.verify, args=("p" * 12, stored)) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert 1 <= len(names) <= 2
+    assert all(name.startswith("argon2") for name in names)

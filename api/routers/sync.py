@@ -1,0 +1,94 @@
+"""/v1/sync: pull what changed, push what was written offline."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import Caller, Now, RuntimeDep, Scoped, SessionDep
+from api.errors import problem_responses
+from api.routers.content import CatalogDep
+from api.schemas.pagination import encode_cursor
+from api.schemas.sync import ChangeOut, MutationResult, PullOut, PushIn, PushOut
+from api.security.scopes import Scope
+from api.services import changes, mutations, sync
+
+router = APIRouter(prefix="/v1/sync", tags=["sync"], responses=problem_responses(401, 403, 429))
+
+PUSH_DESCRIPTION = """\
+A batch of offline writes, applied in order, each in its own transaction. Shapes besides
+`id` and `type`:
+
+- `answer.put {assignment_id, answer: {id?, content}, base_version?}`: `answer` is the body
+  of `PUT /v1/assignments/{id}/answer`. A stale `base_version` is still applied (the last
+  write to reach us wins) and reported as `conflict` with the text it overwrote (also kept
+  in the answer's revisions); an edit of an answer deleted meanwhile loses to the delete.
+- `answer.delete {assignment_id}`
+- `comment.add {assignment_id, comment_id, body}`
+- `reaction.set {answer_id, emoji}`, `reaction.clear {answer_id}`
+- `checkin.put {checkin_id, mood, note?}`
+
+A replay of a mutation id returns its first result as `duplicate`, whenever it comes. A
+mutation that can never apply is `rejected` with a reason and does not stop the rest.
+"""
+
+
+@router.get(
+    "",
+    summary="Pull the changes since a cursor",
+    description=(
+        "Everything of your couple (or your solo data) that changed after `cursor`, oldest "
+        "first, each row once at its latest state, rendered for you under the reveal rule. "
+        "No cursor: everything. Follow `cursor` while `has_more`; on `reset`, start over."
+    ),
+    responses=problem_responses(401, 422),
+)
+def pull(
+    caller: Annotated[Caller, Scoped(Scope.answers_read)],
+    runtime: RuntimeDep,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> PullOut:
+    with runtime.database.snapshot() as db:
+        pulled = sync.pull(db, caller.user, cursor, limit)
+    return PullOut(
+        changes=[ChangeOut.model_validate(change) for change in pulled.changes],
+        cursor=pulled.cursor,
+        has_more=pulled.has_more,
+        reset=pulled.reset,
+    )
+
+
+@router.post(
+    "",
+    summary="Push offline writes",
+    description=PUSH_DESCRIPTION,
+    responses=problem_responses(401, 422),
+)
+def push(
+    body: PushIn,
+    caller: Annotated[Caller, Scoped(Scope.answers_write)],
+    db: SessionDep,
+    runtime: RuntimeDep,
+    catalog: CatalogDep,
+    now: Now,
+) -> PushOut:
+    # Each mutation commits on its own; end the request's transaction first, or on SQLite
+    # its write lock (taken when the caller was looked up) would block every one of them.
+    db.commit()
+    raw = [mutation.model_dump() for mutation in body.mutations]
+    results = mutations.apply_batch(
+        runtime.database,
+        catalog,
+        caller.user,
+        raw,
+        now,
+        may_check_in=Scope.checkins_write in caller.scopes,
+    )
+    with runtime.database.snapshot() as db:
+        user = db.get_one(type(caller.user), caller.user.id)
+        space = changes.space_of(user)
+        head = sync.head_of(db, space)
+    return PushOut(
+        results=[MutationResult.model_validate(result) for result in results],
+        cursor=encode_cursor([space, head]),
+    )

@@ -1,0 +1,105 @@
+"""Taking notifications out of the outbox: claimed under a lease, then sent or retried.
+
+Claiming moves a row's `next_attempt_at` to the end of a lease in a short transaction of
+its own, so no lock is held while the transport talks to the network and no other worker
+takes the row while the lease runs. On PostgreSQL the claim skips rows another worker has
+locked (FOR UPDATE SKIP LOCKED), so workers never wait on or take each other's rows; on
+SQLite the writer's BEGIN IMMEDIATE lets one claim run at a time.
+
+A worker that dies between sending and marking leaves its rows leased: they are due again
+when the lease ends and are sent once more, so a crash costs at most one resend per row
+(the transport's `collapse_key` lets devices fold it into the first).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from api.config import Settings
+from api.models import Notification
+
+# However many attempts are allowed, a retry never waits longer than this.
+MAX_BACKOFF = timedelta(hours=6)
+ERROR_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    batch_size: int
+    lease: timedelta
+    max_attempts: int
+    first_backoff: timedelta
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "RetryPolicy":
+        return cls(
+            batch_size=settings.notify_batch_size,
+            lease=timedelta(seconds=settings.notify_lease_seconds),
+            max_attempts=settings.notify_max_attempts,
+            first_backoff=timedelta(seconds=settings.notify_backoff_seconds),
+        )
+
+    def retry_at(self, attempts: int, now: datetime) -> datetime | None:
+        """When to try again after `attempts` failed ones: doubling waits, then never."""
+        if attempts >= self.max_attempts:
+            return None
+        doublings = min(attempts - 1, 30)  # past the cap anyway; keeps timedelta in range
+        return now + min(self.first_backoff * (1 << doublings), MAX_BACKOFF)
+
+
+def claim_due(db: Session, policy: RetryPolicy, now: datetime) -> list[Notification]:
+    """Take up to a batch of due notifications for this worker, counting the attempt now:
+    a row that crashes every worker that takes it still runs out of attempts."""
+    due = db.exec(
+        select(Notification)
+        .where(
+            col(Notification.sent_at).is_(None),
+            col(Notification.next_attempt_at) <= now,
+            col(Notification.attempts) < policy.max_attempts,
+        )
+        .order_by(col(Notification.next_attempt_at), col(Notification.id))
+        .limit(policy.batch_size)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for notification in due:
+        notification.attempts += 1
+        notification.next_attempt_at = now + policy.lease
+        db.add(notification)
+    db.flush()
+    return list(due)
+
+
+def mark_sent(db: Session, notification: Notification, now: datetime) -> None:
+    _settle(db, notification, sent_at=now, next_attempt_at=None, last_error=None)
+
+
+def mark_failed(
+    db: Session, notification: Notification, error: str, policy: RetryPolicy, now: datetime
+) -> None:
+    """Schedule the next attempt, or give up: the row stays, with the last error, as a dead
+    letter (unsent, with no next attempt)."""
+    retry_at = policy.retry_at(notification.attempts, now)
+    _settle(db, notification, sent_at=None, next_attempt_at=retry_at, last_error=error)
+
+
+def _settle(
+    db: Session,
+    notification: Notification,
+    *,
+    sent_at: datetime | None,
+    next_attempt_at: datetime | None,
+    last_error: str | None,
+) -> None:
+    # `sent_at IS NULL`: after a lease ran out and another worker delivered the row too, a
+    # late failure report from the first one must not undo that success.
+    db.execute(
+        update(Notification)
+        .where(col(Notification.id) == notification.id, col(Notification.sent_at).is_(None))
+        .values(
+            sent_at=sent_at,
+            next_attempt_at=next_attempt_at,
+            last_error=last_error[:ERROR_LENGTH] if last_error else None,
+        )
+    )

@@ -1,0 +1,53 @@
+"""The app's route table and its OpenAPI operations, for the tests that must cover every route."""
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.testclient import TestClient
+
+OPERATION_METHODS = ("get", "put", "post", "patch", "delete")
+
+
+def route_table(app: FastAPI) -> set[tuple[str, str]]:
+    """Every (method, path template) the app answers; HEAD is GET's twin and left out."""
+    return {
+        (method, context.path)
+        for context in iter_route_contexts(app.routes)
+        if isinstance(context.original_route, APIRoute)
+        for method in context.methods or ()
+        if method != "HEAD"
+    }
+
+
+def operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(method, path, operation) of every operation in an OpenAPI document."""
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method in OPERATION_METHODS:
+                yield method.upper(), path, operation
+
+
+def required_scopes(operation: dict[str, Any], scheme: str) -> list[str] | None:
+    """The scopes `operation` names for the security scheme, or None when it does not take it."""
+    for requirement in operation.get("security", []):
+        if scheme in requirement:
+            scopes: list[str] = requirement[scheme]
+            return scopes
+    return None
+
+
+def call(client: TestClient, method: str, url: str, **request: Any) -> tuple[int, str]:
+    """Send a request and read its answer: of an event stream, which never ends on its own,
+    the first event."""
+    with client.stream(method, url, **request) as response:
+        if response.headers.get("content-type", "").startswith("text/event-stream"):
+            return response.status_code, next(response.iter_text(), "")
+        return response.status_code, response.read().decode(errors="replace")
+
+
+def filled(path: str, value: str = "x") -> str:
+    """A path template with every parameter set to `value`."""
+    return re.sub(r"\{[^}]+\}", value, path)
