@@ -1,18 +1,20 @@
-"""Request hardening (OWASP API4, API8): a body size limit, security headers on every
-response, and CORS only for the origins the settings allow."""
+"""Request hardening (OWASP API4, API8): a body size limit, no NUL characters, security
+headers on every response, and CORS only for the origins the settings allow."""
 
 import base64
 import hashlib
 import re
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.config import Settings
-from api.errors import http_problem
+from api.errors import http_problem, problem_response
 
 # JSON is never rendered as a page: it may load nothing and be framed by nobody (OWASP's
 # REST Security Cheat Sheet). Pages that need more (/docs, /redoc) send their own policy.
@@ -122,9 +124,81 @@ class DeclaredBodyLimit:
         return length.isdigit() and int(length) > self.max_bytes
 
 
+class RefuseNul:
+    """Refuses a request with a NUL character in its path, query or body (422) before
+    anything reads it. PostgreSQL text cannot hold one, so it would fail deep in a query
+    there (a 500), and no text of the product needs one."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if "\x00" in scope["path"] or _has_nul(scope["query_string"], _ENCODED_NUL):
+            await _nul_problem("path" if "\x00" in scope["path"] else "query")(scope, receive, send)
+            return
+        pattern = _NUL_IN_BODY.get(Headers(scope=scope).get("content-type", "").split(";")[0])
+        if pattern is None:
+            await self.app(scope, receive, send)
+            return
+        try:
+            body = await _read_body(receive)
+        except StarletteHTTPException as exc:  # the body limit, inside this, counts as it reads
+            await http_problem(exc.status_code)(scope, receive, send)
+            return
+        if _has_nul(body, pattern):
+            await _nul_problem("body")(scope, receive, send)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
+# NUL as each body type spells it: JSON's escape after an even number of backslashes (an odd
+# one escapes a backslash instead), a form's percent-encoding.
+_ENCODED_NUL = re.compile(rb"%00")
+_NUL_IN_BODY = {
+    "application/json": re.compile(rb"(?<!\\)(?:\\\\)*\\u0000"),
+    "application/x-www-form-urlencoded": _ENCODED_NUL,
+}
+
+
+def _has_nul(raw: bytes, encoded: re.Pattern[bytes]) -> bool:
+    return b"\x00" in raw or encoded.search(raw) is not None
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _nul_problem(where: str) -> JSONResponse:
+    return problem_response(
+        422,
+        "Unprocessable content",
+        "validation",
+        "NUL characters are accepted nowhere in a request.",
+        extra={"errors": [{"loc": [where], "msg": "contains a NUL character"}]},
+    )
+
+
 def install_hardening(app: FastAPI, settings: Settings) -> None:
-    """Middleware, innermost first: the body limit, CORS, then the security headers, so that
-    a 413 and a CORS preflight answer also carry them."""
+    """Middleware, innermost first: NUL refusal, the body limit, CORS, then the security
+    headers, so that a 413 and a CORS preflight answer also carry them."""
+    app.add_middleware(RefuseNul)
     app.add_middleware(RequestBodyLimitMiddleware, max_body_size=settings.max_body_bytes)
     app.add_middleware(DeclaredBodyLimit, max_bytes=settings.max_body_bytes)
     # No origins configured: no CORS headers at all, and browsers keep other sites out.

@@ -50,6 +50,8 @@ def decode_cursor(cursor: str, shape: Sequence[type[str] | type[int]]) -> list[A
         isinstance(position, list)
         and len(position) == len(shape)
         and all(type(part) is kind for part, kind in zip(position, shape, strict=True))
+        # Forged, since no cursor of ours holds one (and PostgreSQL text cannot).
+        and not any(isinstance(part, str) and "\x00" in part for part in position)
     ):
         raise Unprocessable("The cursor is not one this list handed out.", loc=["query", "cursor"])
     return position

@@ -112,8 +112,8 @@ def put_answer(
         if assignment.revealed_at is not None:
             mine.edited_at = now
     changes.stamp(db, assignment.space, mine)
-    partner = _partner(db, assignment, user)
-    if created and partner is not None:
+    partner = _partner(db, assignment, user) if created else None
+    if partner is not None:
         notifications.enqueue_partner_answered(db, assignment, user, partner, now)
     if reveal_if_complete(assignment, answers, now):
         # Who may see a row changed: a change too. Clients that pulled the masked answer

@@ -10,7 +10,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -51,6 +51,14 @@ class Owner:
         return local_day(self.user.timezone, DEFAULT_DAY_START, now)
 
 
+# Built once, with the values as bound parameters: /v1/today runs them on every request, and
+# building a statement (its cache key included) costs SQLAlchemy more than running it.
+_DAY_ASSIGNMENT = select(Assignment).where(Assignment.day_key == bindparam("day_key"))
+_ANSWERS_OF = select(Answer).where(
+    col(Answer.assignment_id).in_(bindparam("assignment_ids", expanding=True))
+)
+
+
 def owner_of(db: Session, user: User) -> Owner:
     couple = db.get(Couple, user.couple_id) if user.couple_id else None
     return Owner(couple=couple, user=user)
@@ -62,7 +70,7 @@ def day_assignment(
     """Today's assignment and its answers, creating it on the day's first request."""
     day = owner.day(now)
     day_key = f"{owner.space}:{day.isoformat()}"
-    found = db.exec(select(Assignment).where(Assignment.day_key == day_key)).first()
+    found = db.exec(_DAY_ASSIGNMENT, params={"day_key": day_key}).first()
     if found is not None:
         return found, answers_of(db, [found.id])
     # Its own transaction on the writer: a read transaction cannot safely become a write
@@ -77,7 +85,7 @@ def day_assignment(
 def answers_of(db: Session, assignment_ids: list[str]) -> list[Answer]:
     if not assignment_ids:
         return []
-    return list(db.exec(select(Answer).where(col(Answer.assignment_id).in_(assignment_ids))).all())
+    return list(db.exec(_ANSWERS_OF, params={"assignment_ids": assignment_ids}).all())
 
 
 def _create_day_assignment(

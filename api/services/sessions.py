@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from api.errors import Unauthorized
@@ -116,18 +116,24 @@ def _revoke(db: Session, condition: object, now: datetime) -> None:
     )
 
 
+# Built once, with the values as bound parameters: every request runs it, and building a
+# statement (its cache key included) costs SQLAlchemy more than running it (bench/RESULTS.md).
+_LIVE_USER = (
+    select(User)
+    .join(AuthSession, col(AuthSession.user_id) == User.id)
+    .where(
+        User.id == bindparam("user_id"),
+        AuthSession.id == bindparam("session_id"),
+        col(AuthSession.revoked_at).is_(None),
+        col(AuthSession.expires_at) > bindparam("now"),
+    )
+)
+
+
 def user_of_access(db: Session, claims: AccessClaims, now: datetime) -> User:
     """The user behind a verified access token, while its session is still live."""
-    user = db.exec(
-        select(User)
-        .join(AuthSession, col(AuthSession.user_id) == User.id)
-        .where(
-            User.id == claims.user_id,
-            AuthSession.id == claims.session_id,
-            col(AuthSession.revoked_at).is_(None),
-            col(AuthSession.expires_at) > now,
-        )
-    ).first()
+    params = {"user_id": claims.user_id, "session_id": claims.session_id, "now": now}
+    user = db.exec(_LIVE_USER, params=params).first()
     if user is None:
         raise Unauthorized("The session has ended.", invalid_token=True)
     return user

@@ -8,16 +8,17 @@ from typing import Any
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import HealthCheck, settings
 
 from api.config import Settings
 from api.main import create_app
-from tests.factories import bearer, make_couple
+from tests.factories import bearer, make_couple, register
+from tests.routers.test_content_management import make_admin
 
 SEED = 20261126
 # Bounded so that CI stays fast; raise it (ATTUNE_FUZZ_EXAMPLES=500) to search deeper.
 MAX_EXAMPLES = int(os.environ.get("ATTUNE_FUZZ_EXAMPLES", "25"))
-STATEFUL_SCENARIOS = MAX_EXAMPLES
+STATEFUL_SCENARIOS = 2 * MAX_EXAMPLES
 
 # The document the app serves, read once to make one test per operation; each test then runs
 # against an app of its own (schemathesis' fixture-based loader does not run on pytest 9).
@@ -62,6 +63,13 @@ def signed_in(client: TestClient, content: None) -> dict[str, str]:
     return bearer(inviter)
 
 
+@pytest.fixture
+def admin(client: TestClient, database_url: str) -> dict[str, str]:
+    tokens = register(client)
+    make_admin(database_url, tokens)
+    return bearer(tokens)
+
+
 @schema.parametrize()
 @settings(
     deadline=None,
@@ -73,6 +81,20 @@ def test_the_api_keeps_to_its_document(
     case.call_and_validate(base_url=live_server, headers=signed_in)
 
 
+@schema.include(
+    tag=["themes", "exercises", "journeys"], method=["POST", "PATCH", "DELETE"]
+).parametrize()
+@settings(
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_content_management_keeps_to_its_document(
+    case: Any, live_server: str, admin: dict[str, str], mutable_content: None
+) -> None:
+    """The same for an admin, whose writes reach the content rules (put back afterwards)."""
+    case.call_and_validate(base_url=live_server, headers=admin)
+
+
 def test_workflows_keep_to_the_document(
     live_server: str, client: TestClient, content: None
 ) -> None:
@@ -81,7 +103,7 @@ def test_workflows_keep_to_the_document(
     thing can be read. Each scenario starts as a new couple, so that it runs the same way
     however often Hypothesis replays it."""
 
-    class Workflow(schema.as_state_machine()):  # type: ignore[misc]
+    class Workflow(schema.as_state_machine()):
         def setup(self) -> None:
             self.headers = bearer(make_couple(client)[0])
 
