@@ -159,12 +159,15 @@ def Scoped(*scopes: Scope) -> Any:
     return Security(require_scopes, scopes=list(scopes))
 
 
+_SIGNED_IN_ONLY = "API tokens cannot be used here: this needs the user signed in."
+
+
 async def require_user_session(
     caller: CurrentCaller, _user: Annotated[str | None, Depends(_user_scheme)]
 ) -> Caller:
     """For what only the person may do (SPEC.md §7): manage credentials, erase the account."""
     if caller.kind is not CredentialKind.session:
-        raise Forbidden("API tokens cannot be used here: this needs the user signed in.")
+        raise Forbidden(_SIGNED_IN_ONLY)
     return caller
 
 
@@ -172,7 +175,7 @@ async def refuse_api_tokens(request: Request) -> None:
     """For routes that take no credential at all but must still never see an API token."""
     credential = bearer_credential(request)
     if credential is not None and is_api_token(credential):
-        raise Forbidden("API tokens cannot be used here: this needs the user signed in.")
+        raise Forbidden(_SIGNED_IN_ONLY)
 
 
 UserSession = Annotated[Caller, Depends(require_user_session)]

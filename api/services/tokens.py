@@ -32,10 +32,12 @@ def create_token(
     now: datetime,
 ) -> tuple[ApiToken, str]:
     """The new token and its secret, which is never stored and cannot be shown again."""
-    scopes = set(scopes)
-    refused = scopes - grantable_scopes(user.is_admin)
+    wanted = set(scopes)
+    refused = wanted - grantable_scopes(user.is_admin)
     if refused:
         raise Forbidden(f"Only admins can grant {', '.join(sorted(refused))}.")
+    # Under the user's row lock, so that two requests at once cannot both take the last place.
+    db.exec(select(User.id).where(User.id == user.id).with_for_update())
     live = db.exec(
         select(func.count())
         .select_from(ApiToken)
@@ -49,7 +51,7 @@ def create_token(
         name=name,
         prefix=made.visible_prefix,
         token_hash=made.digest,
-        scopes=sorted(scopes),
+        scopes=sorted(wanted),
         created_at=now,
         expires_at=now + lifetime,
     )
