@@ -13,7 +13,7 @@ from api.config import get_settings
 from api.security.jwt import Keyring
 from bench.history import Cohort, Member
 from bench.load import Load, Measurement, Request, write_requests
-from bench.report import BARE, ME_UNDER_LOGINS, Result
+from bench.report import BARE, ME_STEADY, ME_UNDER_LOGINS, Result
 from bench.scenarios import LOGIN, ME, SCENARIOS, Context, Scenario, served_routes
 from bench.seed import Dataset, fresh_database, prepare, seed
 from bench.server import PeakMemory, Server, api_command, bare_command, free_port, serving
@@ -124,14 +124,19 @@ def _run_config(
             )
             results.append(result(scenario.name, measured, peak))
         if options.only is None or ME_UNDER_LOGINS in options.only:
-            me_alone = next((r for r in results if r.name == ME.name), None)
-            me_rate = ME_SHARE * me_alone.measurement.rps if me_alone else ME_FALLBACK_RATE
-            me, logins, peak = _me_under_logins(server, context, options, me_rate)
-            note = (
-                f"me at a steady {me_rate:.0f}/s; logins {logins.rps:.1f}/s, "
-                f"p99 {logins.p99_ms:.0f} ms, {logins.errors} errors"
-            )
-            results.append(result(ME_UNDER_LOGINS, me, peak, note))
+            me_alone = next((r.measurement.rps for r in results if r.name == ME.name), None)
+            me_rate = ME_SHARE * me_alone if me_alone else ME_FALLBACK_RATE
+            # The same steady /me load without logins, then with: what the logins cost it.
+            for login_rate in (None, options.login_rate):
+                me, logins, peak = _steady_me(server, context, options, me_rate, login_rate)
+                note = f"me at a steady {me_rate:.0f}/s; " + (
+                    "no logins"
+                    if logins is None
+                    else f"logins {logins.rps:.1f}/s, p99 {logins.p99_ms:.0f} ms, "
+                    f"{logins.errors} errors"
+                )
+                name = ME_STEADY if logins is None else ME_UNDER_LOGINS
+                results.append(result(name, me, peak, note))
     return results
 
 
@@ -165,21 +170,23 @@ ME_SHARE = 0.5
 ME_FALLBACK_RATE = 200.0
 
 
-def _me_under_logins(
-    server: Server, context: Context, options: Options, me_rate: float
-) -> tuple[Measurement, Measurement, float]:
-    """/v1/me at a steady `me_rate` while logins arrive at theirs, each a real Argon2id check."""
-    me_file = write_requests(options.work_dir / "me-logins.txt", ME.build(context))
+def _steady_me(
+    server: Server, context: Context, options: Options, me_rate: float, login_rate: float | None
+) -> tuple[Measurement, Measurement | None, float]:
+    """/v1/me at a steady `me_rate`, and logins (each a real Argon2id check) at theirs."""
+    me_file = write_requests(options.work_dir / "me-steady.txt", ME.build(context))
     login_file = write_requests(options.work_dir / "logins.txt", LOGIN.build(context))
     with PeakMemory(server) as memory:
-        logins = Load(
-            server.url,
-            login_file,
-            connections=8,
-            threads=1,
-            seconds=options.seconds,
-            rate=options.login_rate,
-        )
+        logins = None
+        if login_rate is not None:
+            logins = Load(
+                server.url,
+                login_file,
+                connections=8,
+                threads=1,
+                seconds=options.seconds,
+                rate=login_rate,
+            )
         me = Load(
             server.url,
             me_file,
@@ -188,7 +195,7 @@ def _me_under_logins(
             seconds=options.seconds,
             rate=me_rate,
         )
-        measured = me.result(), logins.result(), memory.peak_mb
+        measured = me.result(), logins.result() if logins else None, memory.peak_mb
     server.wait_idle()
     return measured
 

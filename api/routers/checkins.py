@@ -1,6 +1,6 @@
 """/v1/checkins: how connected each of you feels, day by day."""
 
-from datetime import timedelta
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
@@ -65,7 +65,8 @@ def list_checkins(
     last: Annotated[IsoDate | None, Query(alias="to")] = None,
 ) -> CheckInList:
     last = last or delivery.owner_of(db, caller.user).day(now)
-    first = first or last - timedelta(days=29)
+    # By ordinal: `to` near the first day there is (0001-01-01) must not overflow.
+    first = first or date.fromordinal(max(1, last.toordinal() - 29))
     if first > last or (last - first).days >= MAX_RANGE_DAYS:
         raise Unprocessable(
             f"`from` must not be after `to`, at most {MAX_RANGE_DAYS} days before it.",

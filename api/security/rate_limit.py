@@ -1,6 +1,6 @@
-"""Rate limits through the `limits` library: in memory, or shared by every API process in Redis
-when REDIS_URL is set; and the RateLimit-* headers (draft-ietf-httpapi-ratelimit-headers)
-that tell a client where it stands."""
+"""Rate limits: shared by every API process in Redis through the `limits` library when
+REDIS_URL is set, else counted in this process (windows.py); and the RateLimit-* headers
+(draft-ietf-httpapi-ratelimit-headers) that tell a client where it stands."""
 
 import math
 import time

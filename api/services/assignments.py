@@ -7,7 +7,7 @@ exists or not.
 
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, bindparam, or_
 from sqlmodel import Session, col, select
 
 from api.content.catalog import Catalog, VersionEntry
@@ -21,18 +21,41 @@ from api.services.delivery import Kind, Owner
 from api.services.reveal import reveal_if_complete
 
 
-def visible_condition(user: User) -> ColumnElement[bool]:
-    """The assignments `user` may see: their current couple's, and their own solo ones."""
-    mine = col(Assignment.solo_user_id) == user.id
-    if user.couple_id is None:
+def _visible(viewer_id: object, couple_id: object) -> ColumnElement[bool]:
+    """The assignments the viewer may see: their current couple's (when `couple_id` is not
+    None), and their own solo ones. Takes values or bound parameters alike."""
+    mine = col(Assignment.solo_user_id) == viewer_id
+    if couple_id is None:
         return mine
-    return or_(col(Assignment.couple_id) == user.couple_id, mine)
+    return or_(col(Assignment.couple_id) == couple_id, mine)
+
+
+def visible_condition(user: User) -> ColumnElement[bool]:
+    return _visible(user.id, user.couple_id)
+
+
+# Built once, with the values as bound parameters: these run on every request that reads or
+# answers an assignment, and building a statement (its cache key included) costs SQLAlchemy
+# more than running it (bench/RESULTS.md).
+_ASSIGNMENT_OF = {
+    linked: select(Assignment).where(
+        Assignment.id == bindparam("assignment_id"),
+        _visible(bindparam("viewer_id"), bindparam("viewer_couple_id") if linked else None),
+    )
+    for linked in (True, False)
+}
+_REACTIONS_TO = select(Reaction).where(
+    col(Reaction.answer_id).in_(bindparam("answer_ids", expanding=True))
+)
 
 
 def assignment_for(db: Session, user: User, assignment_id: str) -> Assignment:
-    found = db.exec(
-        select(Assignment).where(Assignment.id == assignment_id, visible_condition(user))
-    ).first()
+    params = {
+        "assignment_id": assignment_id,
+        "viewer_id": user.id,
+        "viewer_couple_id": user.couple_id,
+    }
+    found = db.exec(_ASSIGNMENT_OF[user.couple_id is not None], params=params).first()
     if found is None:
         raise NotFound("No such assignment.")
     return found
@@ -226,7 +249,7 @@ def clear_reaction(db: Session, user: User, answer: Answer) -> None:
 def reactions_of(db: Session, answer_ids: list[str]) -> list[Reaction]:
     if not answer_ids:
         return []
-    return list(db.exec(select(Reaction).where(col(Reaction.answer_id).in_(answer_ids))))
+    return list(db.exec(_REACTIONS_TO, params={"answer_ids": answer_ids}))
 
 
 def history(

@@ -106,3 +106,12 @@ def test_an_idempotent_retry_must_ask_for_the_same_language(
             "/v1/assignments", json=body, headers=headers | {"Accept-Language": language}
         )
         assert_problem(retry, 422)
+
+
+def test_the_first_day_there_is_is_a_date_like_any(
+    client: TestClient, user: dict[str, Any]
+) -> None:
+    """`to=0001-01-01` was a 500: the 30 days before it overflowed."""
+    response = client.get("/v1/checkins", params={"to": "0001-01-01"}, headers=bearer(user))
+    assert response.status_code == 200
+    assert response.json() == {"items": []}

@@ -76,7 +76,9 @@ def _answer_body(world: World) -> dict[str, Any]:
 
 
 def _mutation(world: World) -> dict[str, Any]:
-    change = {"id": str(uuid.uuid4()), "type": "answer.put"} | {
+    change = {
+        "id": str(uuid.uuid4()),
+        "type": "answer.put",
         "assignment_id": world.ids["assignment_id"],
         "answer": sample_answer(world.assignment["exercise"], "from B"),
     }
