@@ -1,9 +1,9 @@
 """Engines for SQLite and PostgreSQL, the per-request session, and migrations."""
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -12,12 +12,14 @@ from fastapi import Request
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
+from starlette.concurrency import run_in_threadpool
 
 from api.config import Settings
 from api.realtime import ChangeFeed
 
 ALEMBIC_DIR = Path(__file__).resolve().parent.parent / "alembic"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -84,16 +86,44 @@ def open_database(settings: Settings) -> Database:
     return Database(reader=engine, writer=engine, feed=ChangeFeed(listen_dsn))
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """The request's session: committed when the endpoint succeeds, rolled back otherwise."""
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The request's session: committed when the endpoint succeeds, rolled back otherwise.
+
+    Opening a session does no I/O, and neither does closing one with no transaction: only a
+    request that used the database goes to the threadpool to end its transaction.
+    """
     database: Database = request.app.state.runtime.database
-    with database.session(write=request.method not in SAFE_METHODS) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    session = database.session(write=request.method not in SAFE_METHODS)
+    try:
+        yield session
+    except BaseException:
+        await _end(session, session.rollback)
+        raise
+    else:
+        await _end(session, session.commit)
+    finally:
+        session.close()
+
+
+async def in_one_trip(db: Session, work: Callable[[], T]) -> T:
+    """Runs a request's database work, then its commit, in one trip to the threadpool.
+
+    A sync endpoint makes three (itself, FastAPI's check of what it returned, the session's
+    end), and each costs more than a simple query (bench/RESULTS.md): the busiest routes are
+    async and make this one.
+    """
+
+    def work_and_commit() -> T:
+        result = work()
+        db.commit()
+        return result
+
+    return await run_in_threadpool(work_and_commit)
+
+
+async def _end(session: Session, end: Callable[[], None]) -> None:
+    if session.in_transaction() or session.new or session.dirty or session.deleted:
+        await run_in_threadpool(end)
 
 
 def dialect_insert(db: Session, table: type[SQLModel]) -> postgresql.Insert | sqlite.Insert:

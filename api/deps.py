@@ -14,8 +14,9 @@ from fastapi.security import (
 )
 from fastapi.security.utils import get_authorization_scheme_param
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
-from api.db import get_session
+from api.db import SAFE_METHODS, get_session
 from api.errors import Forbidden, Unauthorized
 from api.models import User
 from api.runtime import Runtime
@@ -98,6 +99,10 @@ def bearer_credential(request: Request) -> str | None:
 
 def count_address(request: Request, runtime: RuntimeDep, address: ClientAddress) -> None:
     """Every request under /v1 counts against its address's quota."""
+    _count_address(request, runtime, address)
+
+
+def _count_address(request: Request, runtime: Runtime, address: str) -> None:
     rule = runtime.settings.api_limit_per_address
     note_quota(request, runtime.limiter.hit(rule, "api-address", address))
 
@@ -116,22 +121,30 @@ def _authenticate(db: Session, runtime: Runtime, credential: str, now: datetime)
     return Caller(user, CredentialKind.session, claims.session_id, grantable_scopes(user.is_admin))
 
 
-def get_caller(
-    request: Request,
-    db: SessionDep,
-    runtime: RuntimeDep,
-    now: Now,
-    _: Annotated[None, Depends(count_address)],
+def _identify(
+    request: Request, db: Session, runtime: Runtime, now: datetime, address: str
 ) -> Caller:
-    """The authenticated caller, counted against their quota. Not a security scheme itself,
-    so FastAPI resolves it once per request whichever scopes the route's parts ask for."""
+    _count_address(request, runtime, address)
     credential = bearer_credential(request)
     if credential is None:
         raise Unauthorized("Sign in: this needs an `Authorization: Bearer` token.")
     caller = _authenticate(db, runtime, credential, now)
     rule = runtime.settings.api_limit_per_credential
     note_quota(request, runtime.limiter.hit(rule, "api-credential", caller.quota_key))
+    if request.method in SAFE_METHODS:
+        # A read ends its first transaction here, in this thread, so that a route that needs
+        # nothing more from the database leaves no transaction for get_session to end.
+        db.commit()
     return caller
+
+
+async def get_caller(
+    request: Request, db: SessionDep, runtime: RuntimeDep, now: Now, address: ClientAddress
+) -> Caller:
+    """The authenticated caller, counted against their quotas. Not a security scheme itself,
+    so FastAPI resolves it once per request whichever scopes the route's parts ask for.
+    All of it (quotas, token, session lookup) in one trip to the threadpool, not one each."""
+    return await run_in_threadpool(_identify, request, db, runtime, now, address)
 
 
 CurrentCaller = Annotated[Caller, Depends(get_caller)]

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import CurrentCaller, Now, SessionDep
 from api.errors import Conflict, Unprocessable
@@ -81,12 +82,8 @@ async def get_idempotency(
     digest.update(await request.body())
     fingerprint = digest.hexdigest()
     if idempotency_key is not None:
-        record = db.exec(
-            select(IdempotencyRecord).where(
-                IdempotencyRecord.user_id == caller.user.id,
-                IdempotencyRecord.key == idempotency_key,
-            )
-        ).first()
+        # A query: in the threadpool, never on the event loop.
+        record = await run_in_threadpool(_remembered, db, caller.user.id, idempotency_key)
         if record is not None:
             if record.fingerprint != fingerprint:
                 raise Unprocessable(
@@ -95,6 +92,14 @@ async def get_idempotency(
                 )
             raise _Replay(record)
     return Idempotency(db, caller.user.id, idempotency_key, fingerprint, now)
+
+
+def _remembered(db: Session, user_id: str, key: str) -> IdempotencyRecord | None:
+    return db.exec(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key
+        )
+    ).first()
 
 
 IdempotencyDep = Annotated[Idempotency, Depends(get_idempotency)]

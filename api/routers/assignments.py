@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Header, Query, Response, status
 from sqlmodel import Session
 
 from api.content.catalog import Catalog
+from api.db import in_one_trip
 from api.deps import Caller, Now, RuntimeDep, Scoped, SessionDep
 from api.errors import Unprocessable, problem_responses
 from api.idempotency import IdempotencyDep
@@ -78,6 +79,15 @@ def _etag(response: Response, rendered: AssignmentOut) -> None:
         response.headers["ETag"] = f'"{rendered.my_answer.version}"'
 
 
+def _render_one(
+    db: Session, user: User, found: Assignment, catalog: Catalog, language: str, response: Response
+) -> AssignmentOut:
+    """One assignment with the answers `user` may see, and their answer's ETag."""
+    rendered = _render(db, user, _with_answers(db, [found]), catalog, language, response)[0]
+    _etag(response, rendered)
+    return rendered
+
+
 @router.get(
     "/v1/today",
     summary="Today's assignment",
@@ -87,7 +97,7 @@ def _etag(response: Response, rendered: AssignmentOut) -> None:
     ),
     responses=problem_responses(401, 503),
 )
-def today(
+async def today(
     caller: Annotated[Caller, Scoped(Scope.answers_read)],
     db: SessionDep,
     runtime: RuntimeDep,
@@ -96,11 +106,14 @@ def today(
     now: Now,
     response: Response,
 ) -> AssignmentOut:
-    owner = delivery.owner_of(db, caller.user)
-    found = delivery.day_assignment(db, runtime.database, catalog, owner, now)
-    rendered = _render(db, caller.user, [found], catalog, language, response)[0]
-    _etag(response, rendered)
-    return rendered
+    def work() -> AssignmentOut:
+        owner = delivery.owner_of(db, caller.user)
+        found = delivery.day_assignment(db, runtime.database, catalog, owner, now)
+        rendered = _render(db, caller.user, [found], catalog, language, response)[0]
+        _etag(response, rendered)
+        return rendered
+
+    return await in_one_trip(db, work)
 
 
 @router.get(
@@ -182,7 +195,7 @@ def create(
     ),
     responses=problem_responses(401, 404),
 )
-def get(
+async def get(
     assignment_id: PathId,
     caller: Annotated[Caller, Scoped(Scope.answers_read)],
     db: SessionDep,
@@ -190,10 +203,11 @@ def get(
     language: Language,
     response: Response,
 ) -> AssignmentOut:
-    found = assignments.assignment_for(db, caller.user, assignment_id)
-    rendered = _render(db, caller.user, _with_answers(db, [found]), catalog, language, response)
-    _etag(response, rendered[0])
-    return rendered[0]
+    def work() -> AssignmentOut:
+        found = assignments.assignment_for(db, caller.user, assignment_id)
+        return _render_one(db, caller.user, found, catalog, language, response)
+
+    return await in_one_trip(db, work)
 
 
 @router.put(
@@ -209,7 +223,7 @@ def get(
         **problem_responses(401, 404, 409, 412, 422),
     },
 )
-def put_answer(
+async def put_answer(
     assignment_id: PathId,
     body: AnswerIn,
     caller: Annotated[Caller, Scoped(Scope.answers_write)],
@@ -220,15 +234,16 @@ def put_answer(
     response: Response,
     expected: Annotated[int | None, Depends(if_match_version)],
 ) -> AssignmentOut:
-    found = assignments.assignment_for(db, caller.user, assignment_id)
-    _, created = assignments.put_answer(
-        db, catalog, caller.user, found, body, if_match=expected, now=now
-    )
-    if created:
-        response.status_code = status.HTTP_201_CREATED
-    rendered = _render(db, caller.user, _with_answers(db, [found]), catalog, language, response)
-    _etag(response, rendered[0])
-    return rendered[0]
+    def work() -> AssignmentOut:
+        found = assignments.assignment_for(db, caller.user, assignment_id)
+        _, created = assignments.put_answer(
+            db, catalog, caller.user, found, body, if_match=expected, now=now
+        )
+        if created:
+            response.status_code = status.HTTP_201_CREATED
+        return _render_one(db, caller.user, found, catalog, language, response)
+
+    return await in_one_trip(db, work)
 
 
 @router.delete(

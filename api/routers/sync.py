@@ -3,6 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import Caller, Now, RuntimeDep, Scoped, SessionDep
 from api.errors import problem_responses
@@ -42,20 +43,24 @@ mutation that can never apply is `rejected` with a reason and does not stop the 
     ),
     responses=problem_responses(401, 422),
 )
-def pull(
+async def pull(
     caller: Annotated[Caller, Scoped(Scope.answers_read)],
     runtime: RuntimeDep,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> PullOut:
-    with runtime.database.snapshot() as db:
-        pulled = sync.pull(db, caller.user, cursor, limit)
-    return PullOut(
-        changes=[ChangeOut.model_validate(change) for change in pulled.changes],
-        cursor=pulled.cursor,
-        has_more=pulled.has_more,
-        reset=pulled.reset,
-    )
+    def read() -> PullOut:
+        with runtime.database.snapshot() as db:
+            pulled = sync.pull(db, caller.user, cursor, limit)
+        return PullOut(
+            changes=[ChangeOut.model_validate(change) for change in pulled.changes],
+            cursor=pulled.cursor,
+            has_more=pulled.has_more,
+            reset=pulled.reset,
+        )
+
+    # One trip to the threadpool for all of it (see api.db.in_one_trip).
+    return await run_in_threadpool(read)
 
 
 @router.post(

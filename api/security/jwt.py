@@ -6,8 +6,10 @@ a `typ` claim that only access tokens carry, so no other token can pass as one.
 """
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from jose import JWTError, jwt
 
@@ -32,12 +34,30 @@ class AccessClaims:
 
 
 @dataclass(frozen=True)
+class _Verified:
+    claims: AccessClaims
+    issued: int
+    expires: int
+
+
+# Tokens whose signature and claims were checked, by their exact text: a client sends the same
+# token on every request for its lifetime, and checking one costs more than the rest of a
+# simple read (bench/RESULTS.md). Only what cannot change is kept; the time window is checked
+# on every use. About 1 KB an entry.
+_VERIFIED_TOKENS = 4096
+
+
+@dataclass(frozen=True)
 class Keyring:
     """Signing keys by id, oldest first: the newest signs, all of them verify."""
 
     keys: dict[str, str]
     issuer: str
     audience: str
+    _verify: Callable[[str], _Verified] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_verify", lru_cache(_VERIFIED_TOKENS)(self._verify_uncached))
 
     @property
     def signing_kid(self) -> str:
@@ -67,6 +87,12 @@ class Keyring:
         )
 
     def read_access_token(self, token: str, now: datetime) -> AccessClaims:
+        verified = self._verify(token)
+        if not verified.issued - _CLOCK_SKEW <= now.timestamp() < verified.expires:
+            raise InvalidToken
+        return verified.claims
+
+    def _verify_uncached(self, token: str) -> _Verified:
         try:
             header = jwt.get_unverified_header(token)
         except JWTError as exc:
@@ -92,9 +118,10 @@ class Keyring:
         expires, issued = claims.get("exp"), claims.get("iat")
         if not isinstance(expires, int) or not isinstance(issued, int):
             raise InvalidToken
-        if not issued - _CLOCK_SKEW <= now.timestamp() < expires:
-            raise InvalidToken
         fields = (claims.get("sub"), claims.get("sid"), claims.get("jti"))
         if not all(isinstance(value, str) and value for value in fields):
             raise InvalidToken
-        return AccessClaims(user_id=claims["sub"], session_id=claims["sid"], token_id=claims["jti"])
+        verified = AccessClaims(
+            user_id=claims["sub"], session_id=claims["sid"], token_id=claims["jti"]
+        )
+        return _Verified(verified, issued, expires)
