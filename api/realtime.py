@@ -1,13 +1,14 @@
 """Pokes to open event streams when a change stream (a couple's, or a solo user's) moves.
 
-A poke says only "the head of this space is now N": a hint to pull, never the data. On
-PostgreSQL the write transaction itself sends NOTIFY, which is delivered on commit (and not
-at all on rollback) to every API process listening; on SQLite, with one process, the
-session publishes after it commits.
+A poke says only "the head of this space is now N": a hint to pull, never the data. It is
+sent once the write committed (never on rollback). On SQLite, with one process, straight to
+this process's streams; on PostgreSQL as a NOTIFY that every API process listens for, sent by
+a thread of its own (NotifySender says why not from the write transaction).
 """
 
 import asyncio
 import logging
+import queue
 import threading
 from dataclasses import dataclass, field
 
@@ -26,8 +27,9 @@ class Subscription:
     heads: asyncio.Queue[int] = field(default_factory=lambda: asyncio.Queue(maxsize=1))
 
     def offer(self, head: int) -> None:
+        # Pokes are sent after their commits, so an older head can arrive after a newer one.
         if self.heads.full():
-            self.heads.get_nowait()
+            head = max(head, self.heads.get_nowait())
         self.heads.put_nowait(head)
 
 
@@ -40,6 +42,7 @@ class ChangeFeed:
         self._lock = threading.Lock()
         self._listen_dsn = listen_dsn
         self._listener: NotifyListener | None = None
+        self._sender = NotifySender(listen_dsn) if listen_dsn is not None else None
 
     def subscribe(self, space: str, loop: asyncio.AbstractEventLoop) -> Subscription:
         """Blocks until the listener listens (the first time): call it off the event loop."""
@@ -56,13 +59,24 @@ class ChangeFeed:
     def close(self) -> None:
         if self._listener is not None:
             self._listener.stop()
+        if self._sender is not None:
+            self._sender.stop()
+
+    def poke(self, space: str, head: int) -> None:
+        """A write to `space` committed, moving its head to `head`: tell every stream on it,
+        in every process."""
+        if self._sender is None:
+            self.publish(space, head)
+        else:
+            self._sender.send(space, head)
 
     def unsubscribe(self, subscription: Subscription) -> None:
         with self._lock:
             self._subscriptions.get(subscription.space, set()).discard(subscription)
 
     def publish(self, space: str, head: int) -> None:
-        """Thread-safe: called from request threads and from the NOTIFY listener."""
+        """To this process's streams. Thread-safe: called from request threads and from the
+        NOTIFY listener."""
         with self._lock:
             targets = list(self._subscriptions.get(space, ()))
         for subscription in targets:
@@ -99,3 +113,62 @@ class NotifyListener:
                 # Lost pokes cost latency, never data: clients also pull on (re)connect.
                 log.warning("notify listener reconnecting")
                 self._stop.wait(1.0)
+
+
+class NotifySender:
+    """A thread that sends this process's pokes as NOTIFY, on a connection of its own.
+
+    Not from the write transaction: PostgreSQL serializes the commits of transactions that
+    notify under one lock, held while each waits for its WAL flush, so every write of every
+    couple would queue behind every other (48 answers/s, bench/RESULTS.md). Here the pokes
+    go in batches, in transactions that do not wait for the flush: a poke lost in a crash
+    costs nothing, as clients pull when they reconnect.
+    """
+
+    def __init__(self, dsn: str) -> None:
+        self._dsn = dsn
+        self._pokes: queue.SimpleQueue[tuple[str, int] | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="notify-sender", daemon=True)
+        self._start = threading.Lock()
+
+    def send(self, space: str, head: int) -> None:
+        with self._start:
+            if not self._thread.is_alive():
+                self._thread.start()
+        self._pokes.put((space, head))
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self._pokes.put(None)
+            self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        batch: list[tuple[str, int]] = []
+        while True:
+            try:
+                with psycopg.connect(self._dsn, autocommit=True) as connection:
+                    connection.execute("SET synchronous_commit TO OFF")
+                    while True:
+                        if not batch and not self._next_batch(batch):
+                            return
+                        with connection.transaction():
+                            for space, head in batch:
+                                connection.execute(
+                                    "SELECT pg_notify(%s, %s)", (CHANNEL, f"{space}:{head}")
+                                )
+                        batch.clear()
+            except psycopg.Error:
+                # The batch is tried again on the next connection.
+                log.warning("notify sender reconnecting")
+                threading.Event().wait(1.0)
+
+    def _next_batch(self, batch: list[tuple[str, int]]) -> bool:
+        """Waits for a poke, then takes every one already queued; False once stopped."""
+        poke = self._pokes.get()
+        while poke is not None:
+            batch.append(poke)
+            try:
+                poke = self._pokes.get_nowait()
+            except queue.Empty:
+                return True
+        return False

@@ -8,11 +8,10 @@ change up to N. A timestamp or a global sequence would not do this: a smaller nu
 commit after a larger one has been read, and that change would be skipped for good.
 """
 
-from sqlalchemy import delete, event, text, update
+from sqlalchemy import delete, event, update
 from sqlmodel import Session, col, select
 
 from api.models import Answer, Assignment, CheckIn, Comment, Couple, Reaction, Tombstone, User
-from api.realtime import CHANNEL
 
 Synced = Couple | Assignment | Answer | Comment | Reaction | CheckIn
 ENTITY_NAMES: dict[type, str] = {
@@ -94,13 +93,6 @@ def bury(db: Session, space: str, row: Synced) -> None:
 
 
 def _poke_on_commit(db: Session, space: str, head: int) -> None:
-    if db.get_bind().dialect.name == "postgresql":
-        # Delivered by PostgreSQL on commit, to every process; a rollback pokes nobody.
-        db.execute(
-            text("SELECT pg_notify(:channel, :payload)"),
-            {"channel": CHANNEL, "payload": f"{space}:{head}"},
-        )
-        return
     pending: dict[str, int] | None = db.info.get(_PENDING)
     if pending is None:
         pending = db.info[_PENDING] = {}
@@ -112,4 +104,4 @@ def _publish_pending(db: Session) -> None:
     feed = db.info.get("feed")
     for space, head in db.info.pop(_PENDING, {}).items():
         if feed is not None:
-            feed.publish(space, head)
+            feed.poke(space, head)
