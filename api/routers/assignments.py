@@ -80,10 +80,18 @@ def _etag(response: Response, rendered: AssignmentOut) -> None:
 
 
 def _render_one(
-    db: Session, user: User, found: Assignment, catalog: Catalog, language: str, response: Response
+    db: Session,
+    user: User,
+    found: Assignment,
+    catalog: Catalog,
+    language: str,
+    response: Response,
+    answers: list[Answer] | None = None,
 ) -> AssignmentOut:
-    """One assignment with the answers `user` may see, and their answer's ETag."""
-    rendered = _render(db, user, _with_answers(db, [found]), catalog, language, response)[0]
+    """One assignment with the answers `user` may see (its answers are read unless given),
+    and their answer's ETag."""
+    rows = _with_answers(db, [found]) if answers is None else [(found, answers)]
+    rendered = _render(db, user, rows, catalog, language, response)[0]
     _etag(response, rendered)
     return rendered
 
@@ -236,12 +244,12 @@ async def put_answer(
 ) -> AssignmentOut:
     def work() -> AssignmentOut:
         found = assignments.assignment_for(db, caller.user, assignment_id)
-        _, created = assignments.put_answer(
+        _, created, answers = assignments.put_answer(
             db, catalog, caller.user, found, body, if_match=expected, now=now
         )
         if created:
             response.status_code = status.HTTP_201_CREATED
-        return _render_one(db, caller.user, found, catalog, language, response)
+        return _render_one(db, caller.user, found, catalog, language, response, answers)
 
     return await in_one_trip(db, work)
 

@@ -102,8 +102,9 @@ def put_answer(
     *,
     if_match: int | None,
     now: datetime,
-) -> tuple[Answer, bool]:
-    """Create or replace the caller's answer: (the answer, whether it was created)."""
+) -> tuple[Answer, bool, list[Answer]]:
+    """Create or replace the caller's answer: (the answer, whether it was created, every
+    answer of the assignment now)."""
     lock_couple(db, assignment)
     check_answer(delivered(catalog, assignment).spec, body.content)
     answers = list(db.exec(select(Answer).where(Answer.assignment_id == assignment.id)).all())
@@ -134,18 +135,17 @@ def put_answer(
         mine.content, mine.version, mine.updated_at = content, mine.version + 1, now
         if assignment.revealed_at is not None:
             mine.edited_at = now
-    changes.stamp(db, assignment.space, mine)
     partner = _partner(db, assignment, user) if created else None
     if partner is not None:
         notifications.enqueue_partner_answered(db, assignment, user, partner, now)
     if reveal_if_complete(assignment, answers, now):
         # Who may see a row changed: a change too. Clients that pulled the masked answer
         # get the revealed one on their next pull.
-        revealed: list[changes.Synced] = [assignment, *answers]
-        for row in revealed:
-            changes.stamp(db, assignment.space, row)
+        changes.stamp(db, assignment.space, assignment, *answers)
+    else:
+        changes.stamp(db, assignment.space, mine)
     db.flush()
-    return mine, created
+    return mine, created, answers
 
 
 def withdraw_answer(db: Session, user: User, assignment: Assignment) -> None:

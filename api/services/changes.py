@@ -8,7 +8,7 @@ change up to N. A timestamp or a global sequence would not do this: a smaller nu
 commit after a larger one has been read, and that change would be skipped for good.
 """
 
-from sqlalchemy import delete, event, update
+from sqlalchemy import bindparam, delete, event, inspect, update
 from sqlmodel import Session, col, select
 
 from api.models import Answer, Assignment, CheckIn, Comment, Couple, Reaction, Tombstone, User
@@ -38,26 +38,47 @@ def space_of(user: User) -> str:
     return couple_space(user.couple_id) if user.couple_id else solo_space(user.id)
 
 
+# Built once, with the values as bound parameters (what building costs: bench/RESULTS.md).
+_OWNERS: dict[str, type[Couple] | type[User]] = {"c": Couple, "u": User}
+_LOCK = {
+    kind: select(table.id).where(table.id == bindparam("owner")).with_for_update()
+    for kind, table in _OWNERS.items()
+}
+# Nothing reads head_seq from a loaded row (sync selects the column), so the session is not
+# asked to keep loaded rows in step with the UPDATE.
+_ADVANCE = {
+    kind: update(table)
+    .where(col(table.id) == bindparam("owner"))
+    .values(head_seq=col(table.head_seq) + bindparam("count"))
+    .returning(col(table.head_seq))
+    .execution_options(synchronize_session=False)
+    for kind, table in _OWNERS.items()
+}
+_UNBURY = (
+    delete(Tombstone)
+    .where(
+        col(Tombstone.space) == bindparam("space"),
+        col(Tombstone.entity) == bindparam("entity"),
+        col(Tombstone.entity_id) == bindparam("entity_id"),
+    )
+    .execution_options(synchronize_session=False)
+)
+
+
 def lock(db: Session, space: str) -> None:
     """Serialize this transaction with every other write to the space, until commit: take it
     before reading what the write depends on (the reveal, one check-in a day...)."""
     kind, owner = space.split(":", 1)
-    table = Couple if kind == "c" else User
-    db.exec(select(table.id).where(table.id == owner).with_for_update())
+    db.exec(_LOCK[kind], params={"owner": owner})
 
 
-def next_seq(db: Session, space: str) -> int:
-    """Bump the space's head and return it: the seq of one change in this transaction."""
+def next_seq(db: Session, space: str, count: int = 1) -> int:
+    """Bump the space's head by `count` and return it: seqs head-count+1 to head are this
+    transaction's."""
     kind, owner = space.split(":", 1)
-    table = Couple if kind == "c" else User
-    head = db.execute(
-        update(table)
-        .where(col(table.id) == owner)
-        .values(head_seq=col(table.head_seq) + 1)
-        .returning(col(table.head_seq))
-    ).scalar_one()
-    _poke_on_commit(db, space, int(head))
-    return int(head)
+    head = int(db.execute(_ADVANCE[kind], {"owner": owner, "count": count}).scalar_one())
+    _poke_on_commit(db, space, head)
+    return head
 
 
 def entity_of(row: Synced) -> tuple[str, str]:
@@ -67,21 +88,19 @@ def entity_of(row: Synced) -> tuple[str, str]:
     return ENTITY_NAMES[type(row)], row.id
 
 
-def stamp(db: Session, space: str, row: Synced) -> None:
-    """Record a change to `row` (an upsert) at a new seq of `space`."""
-    row.change_seq = next_seq(db, space)
-    if not isinstance(row, Couple):
-        row.space = space
-    db.add(row)
-    entity, entity_id = entity_of(row)
-    # A row that comes back under the same id is no longer deleted.
-    db.execute(
-        delete(Tombstone).where(
-            col(Tombstone.space) == space,
-            col(Tombstone.entity) == entity,
-            col(Tombstone.entity_id) == entity_id,
-        )
-    )
+def stamp(db: Session, space: str, *rows: Synced) -> None:
+    """Record a change to each of `rows` (upserts), at new seqs of `space` in their order."""
+    head = next_seq(db, space, len(rows))
+    for seq, row in enumerate(rows, start=head - len(rows) + 1):
+        row.change_seq = seq
+        if not isinstance(row, Couple):
+            row.space = space
+        # A row that comes back under the same id is no longer deleted. One loaded from the
+        # database was never deleted: a row's tombstone is made as it is deleted.
+        if not inspect(row).persistent:
+            entity, entity_id = entity_of(row)
+            db.execute(_UNBURY, {"space": space, "entity": entity, "entity_id": entity_id})
+        db.add(row)
 
 
 def bury(db: Session, space: str, row: Synced) -> None:

@@ -192,7 +192,7 @@ def _put_answer(
                 answer_id=mine.id, version=mine.version, content=mine.content, replaced_at=now
             )
         )
-    answer, _ = assignments.put_answer(
+    answer, _, _ = assignments.put_answer(
         db, catalog, user, assignment, mutation.answer, if_match=None, now=now
     )
     shown = render_answer(answer, None).model_dump(mode="json")

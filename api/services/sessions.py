@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from api.errors import Unauthorized
-from api.models import AuthSession, RefreshToken, User
+from api.models import AuthSession, Couple, RefreshToken, User
 from api.runtime import TokenPolicy
 from api.security.jwt import AccessClaims
 
@@ -118,9 +118,12 @@ def _revoke(db: Session, condition: object, now: datetime) -> None:
 
 # Built once, with the values as bound parameters: every request runs it, and building a
 # statement (its cache key included) costs SQLAlchemy more than running it (bench/RESULTS.md).
+# The user's couple comes along: most routes need it, and with it in the session's identity
+# map, `db.get(Couple, ...)` answers without a query of its own.
 _LIVE_USER = (
-    select(User)
+    select(User, Couple)
     .join(AuthSession, col(AuthSession.user_id) == User.id)
+    .outerjoin(Couple, col(Couple.id) == User.couple_id)
     .where(
         User.id == bindparam("user_id"),
         AuthSession.id == bindparam("session_id"),
@@ -133,7 +136,10 @@ _LIVE_USER = (
 def user_of_access(db: Session, claims: AccessClaims, now: datetime) -> User:
     """The user behind a verified access token, while its session is still live."""
     params = {"user_id": claims.user_id, "session_id": claims.session_id, "now": now}
-    user = db.exec(_LIVE_USER, params=params).first()
-    if user is None:
+    found = db.exec(_LIVE_USER, params=params).first()
+    if found is None:
         raise Unauthorized("The session has ended.", invalid_token=True)
+    user, couple = found
+    # The identity map holds rows weakly: the session keeps the couple for the request.
+    db.info["caller_couple"] = couple
     return user
