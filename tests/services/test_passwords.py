@@ -1,15 +1,18 @@
 """Argon2id parameters, rehash on login, and the cap on concurrent hashing."""
 
+import os
+import sys
 import threading
 import time
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from api.clock import FrozenClock
 from api.main import create_app
-from api.security.passwords import PasswordHasher
+from api.security.passwords import HASHING_NICENESS, PasswordHasher
 from tests.conftest import make_settings
 from tests.factories import PASSWORD, login, register
 from tests.mailbox import SmtpServer
@@ -87,3 +90,18 @@ def test_hashes_stay_on_the_hashers_own_threads() -> None:
         thread.join()
     assert 1 <= len(names) <= 2
     assert all(name.startswith("argon2") for name in names)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a thread's own niceness is Linux's")
+def test_hashing_yields_the_cpu_to_requests() -> None:
+    hasher = PasswordHasher(memory_kib=1024, time_cost=1, concurrency=1)
+    niceness: list[int] = []
+
+    def spy(password: str) -> str:
+        niceness.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        return password
+
+    hasher._context.hash = spy  # type: ignore[method-assign]
+    hasher.hash("a long enough passphrase")
+    assert niceness == [os.getpriority(os.PRIO_PROCESS, 0) + HASHING_NICENESS]
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) < niceness[0]
