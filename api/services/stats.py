@@ -14,11 +14,14 @@ from api.schemas.assignment import CheckInTrend, CoupleStatsOut
 from api.schemas.couple import StreakOut
 from api.services import streaks
 from api.services.answer_rules import guess_is_correct
+from api.services.days import local_day
 from api.services.reveal import CONTENT
 
 
 def couple_streak(db: Session, couple: Couple, today: date) -> streaks.Streak:
-    since = couple.linked_at.date()
+    # The couple's own day of linking, as their days are counted: not the UTC date, which
+    # between midnight and the start of their day is a day later.
+    since = local_day(couple.timezone, couple.day_starts_at, couple.linked_at)
     return streaks.streak(streaks.completed_days(db, couple.id), today, min(since, today))
 
 

@@ -1,6 +1,6 @@
 """Check-ins, the streak and the couple's stats through HTTP."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -67,7 +67,12 @@ class TestStreak:
         answer(client, a, assignment)
         answer(client, b, assignment)
 
-    def test_forgiving_streak(self, client: TestClient, clock: FrozenClock) -> None:
+    # Linked after midnight UTC, before the couple's day starts (04:00): still their day before.
+    @pytest.mark.parametrize("linked_at", [time(12, 0), time(0, 30)], ids=["noon", "night"])
+    def test_forgiving_streak(
+        self, client: TestClient, clock: FrozenClock, linked_at: time
+    ) -> None:
+        clock.set(datetime.combine(clock.now().date(), linked_at, tzinfo=UTC))
         a, b = make_couple(client)
 
         def day_passes() -> None:
