@@ -88,21 +88,23 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.schema_head = head_revision()
     install_error_handlers(app)
     install_idempotency(app)
+    # The busiest routes first: a request is matched against the routes in this order (and
+    # /v1/today was the 40th tried). The documentation groups them by tag whatever the order.
     for router in (
         health.router,
-        auth.router,
+        assignments.router,
+        sync.router,
         me.router,
+        answers.router,
+        checkins.router,
         couple.router,
         themes.router,
         exercises.router,
         journeys.router,
-        assignments.router,
-        answers.router,
-        checkins.router,
-        sync.router,
         events.router,
         devices.router,
         tokens.router,
+        auth.router,
     ):
         app.include_router(router)
     install_docs(app)
