@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark (bench/): seed SQLite and PostgreSQL, serve the API with one and two workers,
 # load it with wrk, print throughput and latency per endpoint against a bare route. Takes
-# about ten minutes and the whole machine; not part of CI. Arguments go to `python -m bench`
+# about twenty minutes and the whole machine; not part of CI. Arguments go to `python -m bench`
 # (`bash scripts/bench.sh --help`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
