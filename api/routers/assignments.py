@@ -258,14 +258,21 @@ async def put_answer(
     "/v1/assignments/{assignment_id}/answer",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Withdraw your answer",
-    description="A revealed assignment stays revealed; your partner no longer sees your answer.",
-    responses=problem_responses(401, 404),
+    description=(
+        "A revealed assignment stays revealed for good: your partner no longer sees your "
+        "answer, and an answer you give afterwards shows to them as edited. Send `If-Match` "
+        "with the ETag: a stale one is 412 with your current answer, and nothing is deleted."
+    ),
+    responses=problem_responses(401, 404, 412, 422),
 )
 def withdraw_answer(
-    assignment_id: PathId, caller: Annotated[Caller, Scoped(Scope.answers_write)], db: SessionDep
+    assignment_id: PathId,
+    caller: Annotated[Caller, Scoped(Scope.answers_write)],
+    db: SessionDep,
+    expected: Annotated[int | None, Depends(if_match_version)],
 ) -> Response:
     found = assignments.assignment_for(db, caller.user, assignment_id)
-    assignments.withdraw_answer(db, caller.user, found)
+    assignments.withdraw_answer(db, caller.user, found, if_match=expected)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -230,6 +230,12 @@ class CommentExport(ResponseBody):
     created_at: datetime
 
 
+class ReactionExport(ResponseBody):
+    answer_id: str
+    emoji: str
+    created_at: datetime
+
+
 class CheckInExport(ResponseBody):
     id: str
     local_date: date
@@ -246,4 +252,5 @@ class AccountExportOut(ResponseBody):
     couples: list[CoupleExport] = Field(description="Every couple, past and present.")
     answers: list[AnswerExport] = Field(description="Your answers, with the exercise texts.")
     comments: list[CommentExport] = Field(description="Your comments.")
+    reactions: list[ReactionExport] = Field(description="Your reactions to answers.")
     checkins: list[CheckInExport] = Field(description="Your check-ins.")

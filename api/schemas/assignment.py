@@ -1,9 +1,9 @@
 """Bodies of assignments, comments, reactions and check-ins."""
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import AfterValidator, ConfigDict, Field
 from pydantic.config import JsonDict
 
 from api.schemas.answer import AnswerOut, ClientId
@@ -13,6 +13,21 @@ from api.schemas.couple import StreakOut
 from api.schemas.pagination import Page
 
 AssignmentKind = Literal["daily", "journey", "extra", "solo"]
+
+
+def _is_emoji(value: str) -> str:
+    if any(ch.isspace() or (ch.isascii() and ch.isprintable()) for ch in value):
+        raise ValueError("must be an emoji")
+    return value
+
+
+# Field types shared by the REST bodies and the sync mutations that make the same writes.
+Emoji = Annotated[
+    str, Field(min_length=1, max_length=16, examples=["❤️"]), AfterValidator(_is_emoji)
+]
+CommentBody = Annotated[str, Field(min_length=1, max_length=2000)]
+Mood = Annotated[int, Field(ge=1, le=5, description="How connected you feel today, 1 to 5.")]
+CheckInNote = Annotated[str, Field(min_length=1, max_length=500)]
 
 
 class ReactionOut(ResponseBody):
@@ -115,7 +130,7 @@ class CommentIn(RequestBody):
     )
 
     id: ClientId | None = None
-    body: str = Field(min_length=1, max_length=2000)
+    body: CommentBody
 
 
 class CommentOut(ResponseBody):
@@ -147,14 +162,7 @@ class CommentPage(Page[CommentOut]):
 class ReactionIn(RequestBody):
     model_config = ConfigDict(json_schema_extra={"examples": [{"emoji": "❤️"}]})
 
-    emoji: str = Field(min_length=1, max_length=16, examples=["❤️"])
-
-    @field_validator("emoji")
-    @classmethod
-    def _is_emoji(cls, value: str) -> str:
-        if any(ch.isspace() or (ch.isascii() and ch.isprintable()) for ch in value):
-            raise ValueError("must be an emoji")
-        return value
+    emoji: Emoji
 
 
 class CheckInIn(RequestBody):
@@ -172,8 +180,8 @@ class CheckInIn(RequestBody):
 
     id: ClientId | None = None
 
-    mood: int = Field(ge=1, le=5, description="How connected you feel today, 1 to 5.")
-    note: str | None = Field(default=None, min_length=1, max_length=500)
+    mood: Mood
+    note: CheckInNote | None = None
 
 
 class CheckInOut(ResponseBody):

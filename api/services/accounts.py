@@ -12,9 +12,9 @@ from api.errors import Conflict, Forbidden, Unauthorized, Unprocessable
 from api.mail import Mail
 from api.models import AuthSession, User
 from api.security.passwords import PasswordHasher, is_common
-from api.services import assignments, checkins, linking, mail_tokens, sessions
+from api.services import assignments, checkins, delivery, linking, mail_tokens, sessions
 from api.services.mail_tokens import Purpose
-from api.services.reveal import render_answer
+from api.services.reveal import visible_answers
 
 
 def normalize_email(email: str) -> str:
@@ -175,8 +175,14 @@ def export_account(db: Session, catalog: Catalog, user: User, now: datetime) -> 
         .where(AuthSession.user_id == user.id)
         .order_by(col(AuthSession.created_at))
     ).all()
+    authored = assignments.authored_answers(db, user)
+    siblings = delivery.answers_of(db, [assignment.id for assignment, _ in authored])
     answers = []
-    for assignment, answer in assignments.authored_answers(db, user):
+    for assignment, answer in authored:
+        # Rendered as REST renders it (a guess scored once revealed), never the partner's.
+        shown = visible_answers(
+            user.id, assignment, [a for a in siblings if a.assignment_id == assignment.id]
+        )
         version = catalog.version(assignment.exercise_id, assignment.exercise_version)
         answers.append(
             {
@@ -187,7 +193,7 @@ def export_account(db: Session, catalog: Catalog, user: User, now: datetime) -> 
                 "exercise_version": assignment.exercise_version,
                 "exercise_title": version.spec.title if version else None,
                 "exercise_prompt": version.spec.prompt if version else None,
-                "answer": render_answer(answer, None),
+                "answer": shown[answer.id],
             }
         )
     return {
@@ -197,5 +203,6 @@ def export_account(db: Session, catalog: Catalog, user: User, now: datetime) -> 
         "couples": linking.couples_of(db, user),
         "answers": answers,
         "comments": assignments.authored_comments(db, user),
+        "reactions": assignments.authored_reactions(db, user),
         "checkins": checkins.checkins_of(db, user),
     }

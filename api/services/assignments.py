@@ -109,14 +109,7 @@ def put_answer(
     check_answer(delivered(catalog, assignment).spec, body.content)
     answers = list(db.exec(select(Answer).where(Answer.assignment_id == assignment.id)).all())
     mine = next((a for a in answers if a.user_id == user.id), None)
-    if if_match is not None and (mine is None or mine.version != if_match):
-        raise PreconditionFailed(
-            "The answer changed since the version in If-Match.",
-            extra={
-                "current": None if mine is None else mine.content,
-                "current_version": None if mine is None else mine.version,
-            },
-        )
+    check_version(mine, if_match)
     content = body.content.model_dump(mode="json")
     created = mine is None
     if mine is None:
@@ -127,6 +120,8 @@ def put_answer(
             content=content,
             created_at=now,
             updated_at=now,
+            # Revealed stays revealed: answering again after a withdrawal is an edit too.
+            edited_at=None if assignment.revealed_at is None else now,
         )
         if db.get(Answer, mine.id) is not None:
             raise Conflict("An answer with this id already exists.")
@@ -141,18 +136,37 @@ def put_answer(
     if reveal_if_complete(assignment, answers, now):
         # Who may see a row changed: a change too. Clients that pulled the masked answer
         # get the revealed one on their next pull.
-        changes.stamp(db, assignment.space, assignment, *answers)
+        # The reactions to the answers too: they were hidden with them.
+        shown = reactions_of(db, [answer.id for answer in answers])
+        changes.stamp(db, assignment.space, assignment, *answers, *shown)
     else:
         changes.stamp(db, assignment.space, mine)
     db.flush()
     return mine, created, answers
 
 
-def withdraw_answer(db: Session, user: User, assignment: Assignment) -> None:
+def check_version(mine: Answer | None, if_match: int | None) -> None:
+    """412 with the current answer when `If-Match` names another version than the stored one."""
+    if if_match is not None and (mine is None or mine.version != if_match):
+        raise PreconditionFailed(
+            "The answer changed since the version in If-Match.",
+            extra={
+                "current": None if mine is None else mine.content,
+                "current_version": None if mine is None else mine.version,
+            },
+        )
+
+
+def withdraw_answer(
+    db: Session, user: User, assignment: Assignment, *, if_match: int | None = None
+) -> None:
+    """Delete the caller's answer. A revealed assignment stays revealed, and an answer given
+    after this one shows to the partner as edited."""
     lock_couple(db, assignment)
     mine = db.exec(
         select(Answer).where(Answer.assignment_id == assignment.id, Answer.user_id == user.id)
     ).first()
+    check_version(mine, if_match)
     if mine is None:
         raise NotFound("You have not answered this assignment.")
     gone: list[changes.Synced] = [*reactions_of(db, [mine.id]), mine]  # reactions go with it
@@ -300,4 +314,12 @@ def authored_answers(db: Session, user: User) -> list[tuple[Assignment, Answer]]
 def authored_comments(db: Session, user: User) -> list[Comment]:
     return list(
         db.exec(select(Comment).where(Comment.user_id == user.id).order_by(col(Comment.created_at)))
+    )
+
+
+def authored_reactions(db: Session, user: User) -> list[Reaction]:
+    return list(
+        db.exec(
+            select(Reaction).where(Reaction.user_id == user.id).order_by(col(Reaction.created_at))
+        )
     )

@@ -17,8 +17,9 @@ from api.db import Database
 from api.errors import AppError, Forbidden, NotFound
 from api.models import Answer, AnswerRevision, SyncMutation, User
 from api.schemas.answer import AnswerIn, ClientId
+from api.schemas.assignment import CheckInNote, CommentBody, Emoji, Mood
 from api.services import assignments, checkins, delivery
-from api.services.reveal import render_answer
+from api.services.reveal import visible_answers
 
 
 class _Mutation(BaseModel):
@@ -42,13 +43,13 @@ class CommentAdd(_Mutation):
     type: Literal["comment.add"]
     assignment_id: str = Field(max_length=64)
     comment_id: ClientId
-    body: str = Field(min_length=1, max_length=2000)
+    body: CommentBody
 
 
 class ReactionSet(_Mutation):
     type: Literal["reaction.set"]
     answer_id: str = Field(max_length=64)
-    emoji: str = Field(min_length=1, max_length=16)
+    emoji: Emoji
 
 
 class ReactionClear(_Mutation):
@@ -59,8 +60,8 @@ class ReactionClear(_Mutation):
 class CheckInPut(_Mutation):
     type: Literal["checkin.put"]
     checkin_id: ClientId
-    mood: int = Field(ge=1, le=5)
-    note: str | None = Field(default=None, min_length=1, max_length=500)
+    mood: Mood
+    note: CheckInNote | None = None
 
 
 Mutation = Annotated[
@@ -192,10 +193,10 @@ def _put_answer(
                 answer_id=mine.id, version=mine.version, content=mine.content, replaced_at=now
             )
         )
-    answer, _, _ = assignments.put_answer(
+    answer, _, answers = assignments.put_answer(
         db, catalog, user, assignment, mutation.answer, if_match=None, now=now
     )
-    shown = render_answer(answer, None).model_dump(mode="json")
+    shown = visible_answers(user.id, assignment, answers)[answer.id].model_dump(mode="json")
     if stale:
         return Outcome(
             status="conflict",

@@ -5,7 +5,7 @@ revealed for good once both partners have answered it. Before that the user lear
 that the partner answered. Solo assignments have no partner side at all.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -32,6 +32,7 @@ class Visible:
     partners: AnswerOut | None
     partner_status: PartnerStatus | None
     revealed: bool
+    shown: dict[str, AnswerOut]
 
 
 def is_complete(assignment: Assignment, answers: Sequence[Answer]) -> bool:
@@ -48,23 +49,50 @@ def reveal_if_complete(assignment: Assignment, answers: Sequence[Answer], now: d
     return False
 
 
+def may_see(viewer_id: str, answer: Answer, assignment: Assignment) -> bool:
+    """The reveal rule itself: an answer's author always, anyone else only once revealed."""
+    return answer.user_id == viewer_id or assignment.revealed_at is not None
+
+
+def visible_answers(
+    viewer_id: str, assignment: Assignment, answers: Sequence[Answer]
+) -> dict[str, AnswerOut]:
+    """Every answer of one assignment the viewer may see, by id, each guess scored against
+    the other visible answer. REST, sync, export and mutation results all render this way."""
+    shown = [answer for answer in answers if may_see(viewer_id, answer, assignment)]
+    return {
+        answer.id: _render_answer(
+            answer, next((other for other in shown if other.user_id != answer.user_id), None)
+        )
+        for answer in shown
+    }
+
+
+def visible_reactions(
+    reactions: Iterable[Reaction], shown: Mapping[str, AnswerOut]
+) -> list[ReactionOut]:
+    """The reactions to answers the viewer may see: a reaction to a masked answer would say
+    that the answer exists and how its author feels about it."""
+    return [ReactionOut.model_validate(r) for r in reactions if r.answer_id in shown]
+
+
 def visible_to(viewer_id: str, assignment: Assignment, answers: Sequence[Answer]) -> Visible:
+    shown = visible_answers(viewer_id, assignment, answers)
     mine = next((a for a in answers if a.user_id == viewer_id), None)
     theirs = next((a for a in answers if a.user_id != viewer_id), None)
-    revealed = assignment.revealed_at is not None
-    shown = theirs if revealed else None
     status: PartnerStatus | None = None
     if assignment.couple_id is not None:
         status = "answered" if theirs is not None else "pending"
     return Visible(
-        mine=render_answer(mine, shown) if mine else None,
-        partners=render_answer(shown, mine) if shown else None,
+        mine=shown[mine.id] if mine else None,
+        partners=shown.get(theirs.id) if theirs else None,
         partner_status=status,
-        revealed=revealed,
+        revealed=assignment.revealed_at is not None,
+        shown=shown,
     )
 
 
-def render_answer(answer: Answer, other: Answer | None) -> AnswerOut:
+def _render_answer(answer: Answer, other: Answer | None) -> AnswerOut:
     """An answer as its author wrote it; a guess is scored only against a visible other."""
     content = CONTENT.validate_python(answer.content)
     correct = None
@@ -94,7 +122,6 @@ def assignment_out(
 ) -> AssignmentOut:
     """An assignment as `viewer_id` may see it: every path that shows one calls this."""
     seen = visible_to(viewer_id, assignment, answers)
-    shown_ids = {answer.id for answer in (seen.mine, seen.partners) if answer is not None}
     exercise = catalog.exercise(assignment.exercise_id)
     version = catalog.version(assignment.exercise_id, assignment.exercise_version)
     if exercise is None or version is None:
@@ -109,9 +136,5 @@ def assignment_out(
         partner_answer=seen.partners,
         partner_status=seen.partner_status,
         revealed=seen.revealed,
-        reactions=[
-            ReactionOut.model_validate(reaction)
-            for reaction in reactions
-            if reaction.answer_id in shown_ids
-        ],
+        reactions=visible_reactions(reactions, seen.shown),
     )

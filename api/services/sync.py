@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from api.models import Answer, Assignment, CheckIn, Comment, Couple, Reaction, Tombstone, User
+from api.schemas.answer import AnswerOut
 from api.schemas.pagination import decode_cursor, encode_cursor
 from api.services import changes, reveal
 
@@ -118,34 +119,52 @@ def _changed(
 
 
 def _render(db: Session, viewer: User, rows: list[Any]) -> list[Change]:
-    """Each row as the viewer may see it; answers through the reveal rule."""
-    assignment_ids = {row.assignment_id for row in rows if isinstance(row, Answer)}
-    assignments = (
-        {a.id: a for a in db.exec(select(Assignment).where(col(Assignment.id).in_(assignment_ids)))}
-        if assignment_ids
-        else {}
-    )
+    """Each row as the viewer may see it: answers and the reactions to them through the
+    reveal rule, exactly as REST shows them; a reaction to a masked answer is left out (the
+    reveal stamps it again, so it comes with the answer)."""
+    shown = _visible_answers(db, viewer, rows)
     rendered = []
     for row in rows:
         if isinstance(row, Tombstone):
             rendered.append(Change(row.change_seq, row.entity, "delete", row.entity_id, None))
             continue
+        if isinstance(row, Reaction) and row.answer_id not in shown:
+            continue
         entity, entity_id = changes.entity_of(row)
-        data = render_row(db, viewer, row, assignments)
+        data = _render_row(row, shown)
         rendered.append(Change(row.change_seq, entity, "upsert", entity_id, data))
     return rendered
 
 
-def render_row(
-    db: Session, viewer: User, row: Any, assignments: dict[str, Assignment]
-) -> dict[str, Any]:
+def _visible_answers(db: Session, viewer: User, rows: list[Any]) -> dict[str, AnswerOut]:
+    """Every answer the viewer may see on the assignments that the page's answers and
+    reactions belong to, rendered by the reveal rule (guesses scored), in two queries."""
+    answer_ids = [row.id for row in rows if isinstance(row, Answer)]
+    answer_ids += [row.answer_id for row in rows if isinstance(row, Reaction)]
+    if not answer_ids:
+        return {}
+    siblings = db.exec(_SIBLINGS, params={"answer_ids": answer_ids}).all()
+    assignment_ids = list({answer.assignment_id for answer in siblings})
+    shown: dict[str, AnswerOut] = {}
+    for assignment in db.exec(_ASSIGNMENTS, params={"ids": assignment_ids}):
+        answers = [answer for answer in siblings if answer.assignment_id == assignment.id]
+        shown |= reveal.visible_answers(viewer.id, assignment, answers)
+    return shown
+
+
+_OF_ANSWERS = select(Answer.assignment_id).where(
+    col(Answer.id).in_(bindparam("answer_ids", expanding=True))
+)
+_SIBLINGS = select(Answer).where(col(Answer.assignment_id).in_(_OF_ANSWERS.scalar_subquery()))
+_ASSIGNMENTS = select(Assignment).where(col(Assignment.id).in_(bindparam("ids", expanding=True)))
+
+
+def _render_row(row: Any, shown: dict[str, AnswerOut]) -> dict[str, Any]:
     if isinstance(row, Answer):
-        assignment = assignments[row.assignment_id]
-        if row.user_id != viewer.id and assignment.revealed_at is None:
+        if row.id not in shown:
             # The partner answered: that much the viewer may know, nothing more.
             return {"assignment_id": row.assignment_id, "author_id": row.user_id, "answered": True}
-        shown = reveal.render_answer(row, None).model_dump(mode="json")
-        return shown | {"assignment_id": row.assignment_id}
+        return shown[row.id].model_dump(mode="json") | {"assignment_id": row.assignment_id}
     if isinstance(row, Assignment):
         return {
             "kind": row.kind,
