@@ -134,11 +134,13 @@ def put_answer(
     if partner is not None:
         notifications.enqueue_partner_answered(db, assignment, user, partner, now)
     if reveal_if_complete(assignment, answers, now):
-        # Who may see a row changed: a change too. Clients that pulled the masked answer
-        # get the revealed one on their next pull.
-        # The reactions to the answers too: they were hidden with them.
+        # Who may see a row changed: a change too. Clients that pulled the masked answer (and
+        # the reactions hidden with it) get the revealed one on their next pull.
         shown = reactions_of(db, [answer.id for answer in answers])
         changes.stamp(db, assignment.space, assignment, *answers, *shown)
+    elif assignment.revealed_at is not None:
+        # Once revealed, each answer's guess score depends on the other's: both changed.
+        changes.stamp(db, assignment.space, *answers)
     else:
         changes.stamp(db, assignment.space, mine)
     db.flush()
@@ -173,6 +175,13 @@ def withdraw_answer(
     for row in gone:
         changes.bury(db, assignment.space, row)
     db.delete(mine)
+    if assignment.revealed_at is not None:
+        # The partner's guess was scored against this answer: without it, it is not scored.
+        others = db.exec(
+            select(Answer).where(Answer.assignment_id == assignment.id, Answer.user_id != user.id)
+        ).all()
+        if others:
+            changes.stamp(db, assignment.space, *others)
 
 
 def comments_of(
