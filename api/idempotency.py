@@ -3,13 +3,14 @@ response and creates nothing; the same key with another body is 422.
 
 The remembered response is stored in the same transaction as what it created, so either
 both exist or neither. Two identical requests racing: the second one's insert collides on
-(user, key) and answers 409, its work rolled back. Credentials are never remembered, so
-register and login do not take the header.
+(user, key) and answers 409, its work rolled back. The response is kept sealed under the
+client's key (api/security/sealing.py), so a token secret in it is unreadable from the
+database. Register and login take no header: they answer with the caller's credentials.
 """
 
 import hashlib
 from datetime import datetime
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.responses import JSONResponse
@@ -18,25 +19,32 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import CurrentCaller, Now, SessionDep
+from api.deps import CurrentCaller, Now, RuntimeDep, SessionDep
 from api.errors import Conflict, Unprocessable
 from api.models.idempotency import IdempotencyRecord
+from api.security import sealing
+from api.security.jwt import Keyring
 
 Model = TypeVar("Model", bound=BaseModel)
 
 
 class _Replay(Exception):
     # Plain values: the request's session is rolled back before the handler runs.
-    def __init__(self, record: IdempotencyRecord) -> None:
-        self.status_code = record.status_code
-        self.body = record.response_body
+    def __init__(self, status_code: int, body: Any) -> None:
+        self.status_code, self.body = status_code, body
 
 
 class Idempotency:
     def __init__(
-        self, db: Session, user_id: str, key: str | None, fingerprint: str, now: datetime
+        self,
+        db: Session,
+        keyring: Keyring,
+        user_id: str,
+        key: str | None,
+        fingerprint: str,
+        now: datetime,
     ) -> None:
-        self.db, self.user_id, self.key = db, user_id, key
+        self.db, self.keyring, self.user_id, self.key = db, keyring, user_id, key
         self.fingerprint, self.now = fingerprint, now
 
     def remember(self, body: Model, status_code: int) -> Model:
@@ -46,10 +54,12 @@ class Idempotency:
         self.db.add(
             IdempotencyRecord(
                 user_id=self.user_id,
-                key=self.key,
+                key=sealing.key_digest(self.key),
                 fingerprint=self.fingerprint,
                 status_code=status_code,
-                response_body=body.model_dump(mode="json"),
+                response_body=sealing.seal(
+                    self.keyring, self.key, self.user_id, body.model_dump(mode="json")
+                ),
                 created_at=self.now,
             )
         )
@@ -64,6 +74,7 @@ async def get_idempotency(
     request: Request,
     caller: CurrentCaller,
     db: SessionDep,
+    runtime: RuntimeDep,
     now: Now,
     idempotency_key: Annotated[
         str | None,
@@ -81,23 +92,32 @@ async def get_idempotency(
     digest = hashlib.sha256(f"{target}\n{language}\n".encode())
     digest.update(await request.body())
     fingerprint = digest.hexdigest()
+    keyring = runtime.tokens.keyring
     if idempotency_key is not None:
         # A query: in the threadpool, never on the event loop.
         record = await run_in_threadpool(_remembered, db, caller.user.id, idempotency_key)
         if record is not None:
-            if record.fingerprint != fingerprint:
-                raise Unprocessable(
-                    "This Idempotency-Key was used with a different request.",
-                    loc=["header", "Idempotency-Key"],
-                )
-            raise _Replay(record)
-    return Idempotency(db, caller.user.id, idempotency_key, fingerprint, now)
+            _replay_of(record, keyring, idempotency_key, fingerprint)
+    return Idempotency(db, keyring, caller.user.id, idempotency_key, fingerprint, now)
+
+
+def _replay_of(record: IdempotencyRecord, keyring: Keyring, key: str, fingerprint: str) -> None:
+    if record.fingerprint != fingerprint:
+        raise Unprocessable(
+            "This Idempotency-Key was used with a different request.",
+            loc=["header", "Idempotency-Key"],
+        )
+    body = sealing.unseal(keyring, key, record.user_id, record.response_body)
+    if body is None:
+        raise Conflict("This Idempotency-Key's first answer can no longer be replayed.")
+    raise _Replay(record.status_code, body)
 
 
 def _remembered(db: Session, user_id: str, key: str) -> IdempotencyRecord | None:
     return db.exec(
         select(IdempotencyRecord).where(
-            IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key
+            IdempotencyRecord.user_id == user_id,
+            IdempotencyRecord.key == sealing.key_digest(key),
         )
     ).first()
 

@@ -23,16 +23,27 @@ router = APIRouter(prefix="/v1/couple", tags=["couple"], responses=problem_respo
     "/invite",
     status_code=status.HTTP_201_CREATED,
     summary="Make an invite code for your partner",
-    description="One live invite per person: a new one replaces the old. Valid 48 hours.",
+    description=(
+        "One live invite per person: a new one replaces the old. Valid 48 hours. A retry "
+        "with the same `Idempotency-Key` returns the first invite and replaces nothing."
+    ),
     responses=problem_responses(401, 409, 429),
 )
-def create_invite(caller: UserSession, db: SessionDep, runtime: RuntimeDep, now: Now) -> InviteOut:
+def create_invite(
+    caller: UserSession,
+    db: SessionDep,
+    runtime: RuntimeDep,
+    now: Now,
+    idempotency: IdempotencyDep,
+) -> InviteOut:
     settings = runtime.settings
     runtime.limiter.hit(settings.invite_limit_per_user, "invite-user", caller.user.id)
     invite = linking.create_invite(
         db, caller.user, now=now, ttl=timedelta(hours=settings.invite_ttl_hours)
     )
-    return invite_out(invite, settings.invite_link_base)
+    return idempotency.remember(
+        invite_out(invite, settings.invite_link_base), status.HTTP_201_CREATED
+    )
 
 
 @router.get(

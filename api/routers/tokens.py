@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Response, status
 
 from api.deps import Now, SessionDep, UserSession, require_user_session
 from api.errors import problem_responses
+from api.idempotency import IdempotencyDep
 from api.models import ApiToken
 from api.schemas.fields import PathId
 from api.schemas.pagination import DEFAULT_LIMIT, Cursor, Limit, page_after
@@ -28,11 +29,19 @@ router = APIRouter(
     description=(
         "The secret is in `token`, shown this once. The token acts for you within `scopes` "
         f"until it expires or you revoke it. At most {tokens.MAX_LIVE_TOKENS} live tokens "
-        "(409). Takes no `Idempotency-Key`: a secret is never kept to be replayed."
+        "(409). A retry with the same `Idempotency-Key` returns the first token, secret "
+        "included, and makes no other: the kept answer is sealed under your key, which the "
+        "server stores only as a hash."
     ),
     responses=problem_responses(409, 422),
 )
-def create(body: ApiTokenIn, caller: UserSession, db: SessionDep, now: Now) -> ApiTokenCreatedOut:
+def create(
+    body: ApiTokenIn,
+    caller: UserSession,
+    db: SessionDep,
+    now: Now,
+    idempotency: IdempotencyDep,
+) -> ApiTokenCreatedOut:
     token, secret = tokens.create_token(
         db,
         caller.user,
@@ -41,7 +50,8 @@ def create(body: ApiTokenIn, caller: UserSession, db: SessionDep, now: Now) -> A
         lifetime=timedelta(days=body.expires_in_days),
         now=now,
     )
-    return ApiTokenCreatedOut(**ApiTokenOut.model_validate(token).model_dump(), token=secret)
+    created = ApiTokenCreatedOut(**ApiTokenOut.model_validate(token).model_dump(), token=secret)
+    return idempotency.remember(created, status.HTTP_201_CREATED)
 
 
 # Named `list` for the operation id `tokens_list`; a function `list` would shadow the builtin.
