@@ -185,7 +185,7 @@ def request_password_reset(
     "/password-reset/confirm",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Set a new password with a reset token",
-    description="Spends the token and revokes every login of the account.",
+    description="Spends the token, revokes every login of the account and deletes its API tokens.",
     responses=problem_responses(400, 422),
 )
 def confirm_password_reset(

@@ -12,7 +12,15 @@ from api.errors import Conflict, Forbidden, Unauthorized, Unprocessable
 from api.mail import Mail
 from api.models import AuthSession, User
 from api.security.passwords import PasswordHasher, is_common
-from api.services import assignments, checkins, delivery, linking, mail_tokens, sessions
+from api.services import (
+    assignments,
+    checkins,
+    delivery,
+    linking,
+    mail_tokens,
+    sessions,
+    tokens,
+)
 from api.services.mail_tokens import Purpose
 from api.services.reveal import visible_answers
 
@@ -111,7 +119,9 @@ def request_password_reset(
             f"Hi {user.display_name},\n\nSomeone asked to reset your Attune password. "
             f"If it was you, open this link within {minutes} minutes:\n\n"
             f"{link_base}/reset-password#token={token}\n\nor enter this code in the app:\n\n"
-            f"{token}\n\nIf it wasn't you, ignore this mail; your password stays as it is.\n"
+            f"{token}\n\nA new password signs you out on every device and revokes every API "
+            "token you made: anything you connected to Attune will need a new one.\n\n"
+            "If it wasn't you, ignore this mail; your password stays as it is.\n"
         ),
     )
 
@@ -123,7 +133,9 @@ def reset_password(
     user = db.get_one(User, mail_tokens.consume_mail_token(db, token, Purpose.password_reset, now))
     user.password_hash = hasher.hash(new)
     db.add(user)
+    # A reset is a sign the account may be in someone else's hands: nothing they made lives on.
     sessions.revoke_sessions(db, user.id, now)
+    tokens.revoke_all_tokens(db, user.id)
 
 
 def request_email_verification(

@@ -79,6 +79,10 @@ def revoke_token(db: Session, user: User, token_id: str) -> None:
         raise NotFound("No such token.")
 
 
+def revoke_all_tokens(db: Session, user_id: str) -> None:
+    db.execute(delete(ApiToken).where(col(ApiToken.user_id) == user_id))
+
+
 def authenticate(db: Session, writer: Engine, secret: str, now: datetime) -> tuple[User, ApiToken]:
     """The user a live token acts for, and the token; 401 for anything else."""
     row = None
