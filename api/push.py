@@ -42,7 +42,9 @@ class PushMessage(BaseModel):
     devices: list[PushTarget]
 
     @classmethod
-    def of(cls, notification: Notification, devices: list[Device]) -> "PushMessage":
+    def of(
+        cls, notification: Notification, payload: dict[str, object], devices: list[Device]
+    ) -> "PushMessage":
         return cls(
             id=notification.id,
             kind=notification.kind,
@@ -51,7 +53,7 @@ class PushMessage(BaseModel):
             collapse_key=notification.dedupe_key,
             created_at=notification.created_at,
             attempt=notification.attempts,
-            payload=notification.payload,
+            payload=payload,
             devices=[
                 PushTarget(device_id=d.id, platform=d.platform, token=d.token)
                 for d in devices

@@ -16,7 +16,7 @@ from api.config import Settings
 from api.db import Database, migrate, open_database
 from api.models import Notification
 from api.push import DeliveryFailed, PushMessage, Transport, make_transport
-from api.services import devices, outbox, reminders
+from api.services import devices, notifications, outbox, reminders
 from api.services.outbox import RetryPolicy
 
 log = logging.getLogger("api.worker")
@@ -30,6 +30,7 @@ class Cycle:
     """What one pass did."""
 
     reminded: int = 0
+    pruned: int = 0
     sent: int = 0
     failed: int = 0
 
@@ -57,7 +58,7 @@ class Worker:
 
     def run_once(self) -> Cycle:
         """Enqueue due reminders, then deliver one batch of due notifications."""
-        cycle = Cycle(reminded=self._enqueue_reminders())
+        cycle = Cycle(reminded=self._enqueue_reminders(), pruned=self._prune())
         for notification, message in self._claim():
             if self._deliver(notification, message):
                 cycle.sent += 1
@@ -88,12 +89,22 @@ class Worker:
         self._reminders_scanned_at = now
         return count
 
+    def _prune(self) -> int:
+        with self.database.session(write=True) as db:
+            count = outbox.prune(db, self.clock.now())
+            db.commit()
+        return count
+
     def _claim(self) -> list[tuple[Notification, PushMessage]]:
         with self.database.session(write=True) as db:
             claimed = outbox.claim_due(db, self.policy, self.clock.now())
             targets = devices.push_targets(db, {n.recipient_user_id for n in claimed})
+            names = notifications.actor_names(db, claimed)
             db.commit()
-        return [(n, PushMessage.of(n, targets[n.recipient_user_id])) for n in claimed]
+        return [
+            (n, PushMessage.of(n, notifications.titled(n, names), targets[n.recipient_user_id]))
+            for n in claimed
+        ]
 
     def _deliver(self, notification: Notification, message: PushMessage) -> bool:
         error = None

@@ -55,7 +55,7 @@ def link(client: TestClient, inviter: dict[str, Any], joiner: dict[str, Any]) ->
 
 def make_couple(client: TestClient, **inviter_fields: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """Two registered, linked people: (inviter's tokens, joiner's tokens)."""
-    inviter = register(client, display_name=f"Inviter {next(_counter)}", **inviter_fields)
+    inviter = register(client, **({"display_name": f"Inviter {next(_counter)}"} | inviter_fields))
     joiner = register(client, display_name=f"Joiner {next(_counter)}")
     link(client, inviter, joiner)
     return inviter, joiner

@@ -42,7 +42,9 @@ class Notification(SQLModel, table=True):
     `next_attempt_at` is when a worker may next take it: while a worker holds it, the end of
     that worker's lease; null once nothing more will be tried. So a row is pending while
     `next_attempt_at` is set, sent when `sent_at` is, and a dead letter (kept, with
-    `last_error`) when neither is. `payload` never carries what anyone wrote.
+    `last_error`) when neither is. `payload` never carries what anyone wrote, nor a name: its
+    `title` says `{partner}` where the actor's name goes at send time. Sent rows are kept two
+    days (to fold retried events into one), dead letters fourteen (api/services/outbox.py).
     """
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
@@ -57,6 +59,17 @@ class Notification(SQLModel, table=True):
         )
     )
     kind: str = Field(max_length=32)
+    # Who did it: the name is looked up when the notification is sent, never stored, so an
+    # erased account leaves no trace here (SET NULL: "Your partner").
+    actor_user_id: str | None = Field(
+        default=None,
+        sa_column=Column(
+            String(36),
+            ForeignKey("user_account.id", ondelete="SET NULL"),
+            nullable=True,
+            index=True,
+        ),
+    )
     couple_id: str | None = Field(
         default=None,
         sa_column=Column(String(36), ForeignKey("couple.id", ondelete="SET NULL"), nullable=True),

@@ -11,12 +11,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from api.db import dialect_insert
 from api.models import Assignment, Comment, Couple, Notification, NotificationKind, User
 from api.models.base import new_id
 from api.services.delivery import Kind
+
+# Where the actor's name goes in a title, filled in at send time (`titled`).
+PARTNER = "{partner}"
+# An actor whose account is gone: the notification still makes sense.
+UNNAMED_PARTNER = "Your partner"
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,7 @@ class Notice:
     kind: NotificationKind
     couple_id: str | None
     payload: dict[str, object]
+    actor_user_id: str | None = None
 
 
 def enqueue(db: Session, notices: Sequence[Notice], now: datetime) -> None:
@@ -40,6 +46,7 @@ def enqueue(db: Session, notices: Sequence[Notice], now: datetime) -> None:
             "recipient_user_id": notice.recipient_user_id,
             "kind": notice.kind.value,
             "couple_id": notice.couple_id,
+            "actor_user_id": notice.actor_user_id,
             "payload": notice.payload,
             "attempts": 0,
             "next_attempt_at": now,
@@ -61,7 +68,8 @@ def enqueue_partner_answered(
         recipient_user_id=partner.id,
         kind=NotificationKind.partner_answered,
         couple_id=assignment.couple_id,
-        payload={"title": f"{author.display_name} answered {what}", "assignment_id": assignment.id},
+        payload={"title": f"{PARTNER} answered {what}", "assignment_id": assignment.id},
+        actor_user_id=author.id,
     )
     enqueue(db, [notice], now)
 
@@ -75,10 +83,11 @@ def enqueue_partner_commented(
         kind=NotificationKind.partner_commented,
         couple_id=author.couple_id,
         payload={
-            "title": f"{author.display_name} commented on your answers",
+            "title": f"{PARTNER} commented on your answers",
             "assignment_id": comment.assignment_id,
             "comment_id": comment.id,
         },
+        actor_user_id=author.id,
     )
     enqueue(db, [notice], now)
 
@@ -92,7 +101,8 @@ def enqueue_partner_unlinked(
         recipient_user_id=former_partner.id,
         kind=NotificationKind.partner_unlinked,
         couple_id=couple.id,
-        payload={"title": f"{by_user.display_name} ended your link on Attune"},
+        payload={"title": f"{PARTNER} ended your link on Attune"},
+        actor_user_id=by_user.id,
     )
     enqueue(db, [notice], now)
 
@@ -106,3 +116,21 @@ def daily_reminder(user_id: str, couple_id: str | None, local_date: date) -> Not
         couple_id=couple_id,
         payload={"title": "Today's exercise is waiting for you", "local_date": str(local_date)},
     )
+
+
+def actor_names(db: Session, notifications: Sequence[Notification]) -> dict[str, str]:
+    """The display names of the people the notifications are about, as they are now."""
+    ids = {n.actor_user_id for n in notifications if n.actor_user_id is not None}
+    if not ids:
+        return {}
+    rows = db.exec(select(User.id, User.display_name).where(col(User.id).in_(ids)))
+    return dict(rows.all())
+
+
+def titled(notification: Notification, names: dict[str, str]) -> dict[str, object]:
+    """The payload to send, its title naming the actor by their current name."""
+    title = notification.payload.get("title")
+    if not isinstance(title, str):
+        return dict(notification.payload)
+    name = names.get(notification.actor_user_id or "", UNNAMED_PARTNER)
+    return {**notification.payload, "title": title.replace(PARTNER, name)}

@@ -14,7 +14,7 @@ when the lease ends and are sent once more, so a crash costs at most one resend 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import delete, or_, update
 from sqlmodel import Session, col, select
 
 from api.config import Settings
@@ -22,6 +22,10 @@ from api.models import Notification
 
 # However many attempts are allowed, a retry never waits longer than this.
 MAX_BACKOFF = timedelta(hours=6)
+# A sent row is kept only while an event may still be enqueued again (a retried request, a
+# late replay) and must fold into it; a dead letter as long as an operator may look into it.
+SENT_KEPT = timedelta(days=2)
+DEAD_LETTER_KEPT = timedelta(days=14)
 ERROR_LENGTH = 200
 
 
@@ -103,3 +107,16 @@ def _settle(
             last_error=last_error[:ERROR_LENGTH] if last_error else None,
         )
     )
+
+
+def prune(db: Session, now: datetime) -> int:
+    """Delete what delivery no longer needs: sent rows after SENT_KEPT, dead letters after
+    DEAD_LETTER_KEPT. Returns how many went."""
+    sent_long_ago = col(Notification.sent_at) < now - SENT_KEPT
+    dead = col(Notification.sent_at).is_(None) & col(Notification.next_attempt_at).is_(None)
+    gone = db.execute(
+        delete(Notification).where(
+            or_(sent_long_ago, dead & (col(Notification.created_at) < now - DEAD_LETTER_KEPT))
+        )
+    )
+    return int(gone.rowcount)  # type: ignore[attr-defined]

@@ -72,9 +72,10 @@ class TestPartnerAnswered:
             b.id, "partner_answered", a.couple_id,
         )  # fmt: skip
         assert row.payload == {
-            "title": f"{a.display_name} answered today's exercise",
+            "title": "{partner} answered today's exercise",
             "assignment_id": assignment.id,
         }
+        assert row.actor_user_id == a.id
         assert (row.attempts, row.next_attempt_at, row.sent_at) == (0, clock.now(), None)
 
     def test_enqueueing_the_event_again_changes_nothing(
@@ -113,10 +114,11 @@ class TestPartnerCommented:
         [row] = outbox(db)
         assert (row.recipient_user_id, row.kind) == (b.id, "partner_commented")
         assert row.payload == {
-            "title": f"{a.display_name} commented on your answers",
+            "title": "{partner} commented on your answers",
             "assignment_id": revealed["assignment_id"],
             "comment_id": comment.id,
         }
+        assert row.actor_user_id == a.id
 
 
 class TestPartnerUnlinked:
@@ -132,7 +134,8 @@ class TestPartnerUnlinked:
         assert (row.recipient_user_id, row.kind, row.couple_id) == (
             b.id, "partner_unlinked", couple.id,
         )  # fmt: skip
-        assert row.payload == {"title": f"{a.display_name} ended your link on Attune"}
+        assert row.payload == {"title": "{partner} ended your link on Attune"}
+        assert row.actor_user_id == a.id
 
 
 def test_no_payload_carries_what_anyone_wrote(
