@@ -12,7 +12,7 @@ from api.db import in_one_trip
 from api.deps import Caller, Now, RuntimeDep, Scoped, SessionDep
 from api.errors import Unprocessable, problem_responses
 from api.idempotency import IdempotencyDep
-from api.models import Answer, Assignment, Comment, User
+from api.models import Answer, Assignment, User
 from api.routers.content import CatalogDep, Language
 from api.schemas.answer import AnswerIn
 from api.schemas.assignment import (
@@ -302,7 +302,7 @@ def list_comments(
     next_cursor = None
     if len(comments) > limit:
         next_cursor = encode_cursor([page[-1].created_at.isoformat(), page[-1].id])
-    return CommentPage(items=[comment_out(c) for c in page], next_cursor=next_cursor)
+    return CommentPage(items=[assignments.comment_out(c) for c in page], next_cursor=next_cursor)
 
 
 @router.post(
@@ -322,14 +322,4 @@ def add_comment(
 ) -> CommentOut:
     found = assignments.assignment_for(db, caller.user, assignment_id)
     comment = assignments.add_comment(db, caller.user, found, body.id, body.body, now)
-    return idempotency.remember(comment_out(comment), status.HTTP_201_CREATED)
-
-
-def comment_out(comment: Comment) -> CommentOut:
-    return CommentOut(
-        id=comment.id,
-        assignment_id=comment.assignment_id,
-        author_id=comment.user_id,
-        body=comment.body,
-        created_at=comment.created_at,
-    )
+    return idempotency.remember(assignments.comment_out(comment), status.HTTP_201_CREATED)

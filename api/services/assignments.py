@@ -15,6 +15,7 @@ from api.errors import Conflict, NotFound, PreconditionFailed, Unprocessable
 from api.models import Answer, Assignment, Comment, Reaction, User
 from api.models.base import new_id
 from api.schemas.answer import AnswerIn
+from api.schemas.assignment import CommentOut
 from api.services import changes, notifications
 from api.services.answer_rules import check_answer
 from api.services.delivery import Kind, Owner
@@ -225,6 +226,17 @@ def add_comment(
         notifications.enqueue_partner_commented(db, comment, user, partner, now)
     db.flush()
     return comment
+
+
+def comment_out(comment: Comment) -> CommentOut:
+    """A comment as REST and sync show it: only under a revealed assignment, so to both."""
+    return CommentOut(
+        id=comment.id,
+        assignment_id=comment.assignment_id,
+        author_id=comment.user_id,
+        body=comment.body,
+        created_at=comment.created_at,
+    )
 
 
 def _partner(db: Session, assignment: Assignment, user: User) -> User | None:

@@ -18,8 +18,9 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from api.models import Answer, Assignment, CheckIn, Comment, Couple, Reaction, Tombstone, User
 from api.schemas.answer import AnswerOut
+from api.schemas.assignment import CheckInOut, ReactionOut
 from api.schemas.pagination import decode_cursor, encode_cursor
-from api.services import changes, reveal
+from api.services import assignments, changes, reveal
 
 SYNCED_ROWS: tuple[type[Assignment | Answer | Comment | Reaction | CheckIn], ...] = (
     Assignment,
@@ -174,23 +175,13 @@ def _render_row(row: Any, shown: dict[str, AnswerOut]) -> dict[str, Any]:
             "created_at": _iso(row.created_at),
             "revealed": row.revealed_at is not None,
         }
+    # Comments, reactions and check-ins: the same bodies REST answers with.
     if isinstance(row, Comment):
-        return {
-            "assignment_id": row.assignment_id,
-            "author_id": row.user_id,
-            "body": row.body,
-            "created_at": _iso(row.created_at),
-        }
+        return assignments.comment_out(row).model_dump(mode="json")
     if isinstance(row, Reaction):
-        return {"answer_id": row.answer_id, "user_id": row.user_id, "emoji": row.emoji}
+        return ReactionOut.model_validate(row).model_dump(mode="json")
     if isinstance(row, CheckIn):
-        return {
-            "user_id": row.user_id,
-            "local_date": row.local_date.isoformat(),
-            "mood": row.mood,
-            "note": row.note,
-            "updated_at": _iso(row.updated_at),
-        }
+        return CheckInOut.model_validate(row).model_dump(mode="json")
     assert isinstance(row, Couple)
     return {
         "linked_at": _iso(row.linked_at),

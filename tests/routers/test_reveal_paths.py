@@ -194,3 +194,26 @@ class TestExport:
             (theirs["id"], "💛")
         ]
         assert "🔥" not in str(exported)
+
+
+class TestOneBodyPerEntity:
+    def test_sync_carries_comments_reactions_and_checkins_as_rest_answers_them(
+        self, client: TestClient
+    ) -> None:
+        a, b = make_couple(client)
+        assignment = open_assignment(client, a)
+        answer(client, a, assignment, "A")
+        theirs = answer(client, b, assignment, "B")["my_answer"]
+        comment = client.post(
+            f"/v1/assignments/{assignment['id']}/comments",
+            json={"body": "Tell me more tonight?"},
+            headers=bearer(a),
+        ).json()
+        reaction = client.put(
+            f"/v1/answers/{theirs['id']}/reaction", json={"emoji": "💛"}, headers=bearer(a)
+        ).json()
+        checkin = client.post("/v1/checkins", json={"mood": 4}, headers=bearer(b)).json()
+        for viewer in (a, b):
+            assert synced(client, viewer, "comment") == [comment]
+            assert synced(client, viewer, "reaction") == [reaction]
+            assert synced(client, viewer, "checkin") == [checkin]
