@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     access_token_ttl_seconds: int = 600
     refresh_idle_days: int = 30
     refresh_absolute_days: int = 90
+    # A refresh token presented again this soon after its rotation gets a pair of the same
+    # login, as from two tabs refreshing at once; later, reuse revokes the login (SPEC.md §2).
+    refresh_grace_seconds: int = Field(default=30, ge=0)
     password_reset_ttl_minutes: int = 20
     email_verification_ttl_hours: int = 48
 

@@ -19,6 +19,7 @@ class TokenPolicy:
     access_ttl: timedelta
     refresh_idle: timedelta
     refresh_absolute: timedelta
+    refresh_grace: timedelta
 
 
 @dataclass
@@ -47,6 +48,7 @@ class Runtime:
                 access_ttl=timedelta(seconds=settings.access_token_ttl_seconds),
                 refresh_idle=timedelta(days=settings.refresh_idle_days),
                 refresh_absolute=timedelta(days=settings.refresh_absolute_days),
+                refresh_grace=timedelta(seconds=settings.refresh_grace_seconds),
             ),
             hasher=PasswordHasher(
                 memory_kib=settings.argon2_memory_kib,

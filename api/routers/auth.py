@@ -103,8 +103,9 @@ def token(
     "/refresh",
     summary="Trade a refresh token for a new pair",
     description=(
-        "The refresh token is spent. Presenting a spent one again revokes every token of "
-        "that login and answers 401."
+        "The refresh token is spent. Presented again within 30 seconds of that (two tabs "
+        "refreshing at once, a lost reply), it gets a new pair of the same login. Presented "
+        "later, it revokes every token of that login and answers 401."
     ),
     responses=problem_responses(401, 422),
 )

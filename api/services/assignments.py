@@ -62,9 +62,16 @@ def assignment_for(db: Session, user: User, assignment_id: str) -> Assignment:
     return found
 
 
-def lock_couple(db: Session, assignment: Assignment) -> None:
-    """Serialize writes to one couple's answers: the reveal is decided under this lock."""
-    changes.lock(db, assignment.space)
+def lock_couple(db: Session, row: Assignment | Answer) -> None:
+    """Serialize this write with every other write to the couple's data, until commit. Every
+    write takes this lock before any other (one order, so writes queue instead of
+    deadlocking), and decides on what it reads under it: `row` was read before, so it is read
+    again here, as a reveal or a withdrawal may have committed while this request waited."""
+    changes.lock(db, row.space)
+    table = type(row)
+    again = select(table).where(table.id == row.id).execution_options(populate_existing=True)
+    if db.exec(again).first() is None:
+        raise NotFound(f"No such {'answer' if table is Answer else 'assignment'}.")
 
 
 def delivered(catalog: Catalog, assignment: Assignment) -> VersionEntry:
@@ -209,6 +216,7 @@ def add_comment(
     body: str,
     now: datetime,
 ) -> Comment:
+    lock_couple(db, assignment)
     if assignment.revealed_at is None:
         raise Conflict("Comments open once both of you have answered.")
     comment = Comment(
@@ -265,6 +273,7 @@ def visible_answer(db: Session, user: User, answer_id: str) -> Answer:
 
 
 def set_reaction(db: Session, user: User, answer: Answer, emoji: str, now: datetime) -> Reaction:
+    lock_couple(db, answer)
     reaction = db.get(Reaction, (answer.id, user.id))
     if reaction is None:
         reaction = Reaction(answer_id=answer.id, user_id=user.id, emoji=emoji, created_at=now)
@@ -275,6 +284,7 @@ def set_reaction(db: Session, user: User, answer: Answer, emoji: str, now: datet
 
 
 def clear_reaction(db: Session, user: User, answer: Answer) -> None:
+    lock_couple(db, answer)
     reaction = db.get(Reaction, (answer.id, user.id))
     if reaction is not None:
         changes.bury(db, answer.space, reaction)

@@ -115,6 +115,7 @@ def update_couple(db: Session, couple: Couple, values: dict[str, Any]) -> Couple
 def unlink(db: Session, user: User, now: datetime) -> None:
     """End the user's couple: neither partner sees the other's anything from now on."""
     couple = current_couple(db, user)
+    changes.lock(db, changes.couple_space(couple.id))  # the couple first, as every write
     notifications.enqueue_partner_unlinked(db, couple, partner_of(db, couple, user), user, now)
     db.execute(update(User).where(col(User.couple_id) == couple.id).values(couple_id=None))
     couple.ended_at = now

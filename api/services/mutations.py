@@ -18,7 +18,7 @@ from api.errors import AppError, Forbidden, NotFound
 from api.models import Answer, AnswerRevision, SyncMutation, User
 from api.schemas.answer import AnswerIn, ClientId
 from api.schemas.assignment import CheckInNote, CommentBody, Emoji, Mood
-from api.services import assignments, checkins, delivery
+from api.services import assignments, changes, checkins, delivery
 from api.services.reveal import visible_answers
 
 
@@ -100,6 +100,10 @@ def apply_one(
 ) -> dict[str, Any]:
     mutation_id = str(item.get("id", ""))[:64]
     with database.session(write=True) as db:
+        # The couple's lock first, as every write takes it (api.services.assignments), and the
+        # check for a first result under it: a push of the same mutation from another phone
+        # waits here for that one to commit, then finds its result.
+        changes.lock(db, changes.space_of(user))
         stored = _stored(db, user.id, mutation_id)
         if stored is not None:
             return stored | {"id": mutation_id, "status": "duplicate"}

@@ -1,8 +1,10 @@
 """Login sessions: access tokens, refresh-token rotation with reuse detection, revocation.
 
 A session is one login; its refresh tokens form a family. Each refresh spends the token
-in one conditional UPDATE, so of two concurrent refreshes exactly one wins. Presenting a
-spent token again means it leaked: the whole family is revoked.
+in one conditional UPDATE, so of two concurrent refreshes exactly one wins the rotation.
+The same token presented again within the grace window after its rotation (two tabs of one
+app refreshing at once, a reply lost on a train) gets a pair of its own in the same family;
+presented later, it means the token leaked: the whole family is revoked.
 """
 
 import hashlib
@@ -74,6 +76,16 @@ def rotate_refresh_token(db: Session, policy: TokenPolicy, raw: str, now: dateti
         .values(spent_at=now)
         .returning(col(RefreshToken.session_id))
     ).first()
+    if spent is None:
+        # On PostgreSQL the UPDATE above waited for a concurrent rotation of the token to
+        # commit, so that rotation is seen here.
+        spent = db.execute(
+            select(RefreshToken.session_id).where(
+                RefreshToken.token_hash == token_hash,
+                col(RefreshToken.spent_at) >= now - policy.refresh_grace,
+                col(RefreshToken.session_id).in_(live_sessions),
+            )
+        ).first()
     if spent is None:
         _revoke_family_if_reused(db, token_hash, now)
         raise Unauthorized("The refresh token is invalid, expired or already used.")

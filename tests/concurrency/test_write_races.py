@@ -1,0 +1,207 @@
+"""Writes that race, through a live server with real threads: a phone double-tapping, two
+phones syncing at once, both partners answering at the same instant. Every write takes the
+couple's lock first and reads what it decides on under it; none of them may answer 500."""
+
+import logging
+import time
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.concurrency.calls import Call, at_once
+from tests.databases import ENGINE
+from tests.factories import answer, bearer, make_couple, open_assignment, sample_answer
+
+pytestmark = pytest.mark.usefixtures("content")
+log = logging.getLogger(__name__)
+
+
+def _statuses(responses: list[httpx.Response]) -> list[int]:
+    return sorted(r.status_code for r in responses)
+
+
+def _revealed(client: TestClient) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """A couple and an assignment both have answered: (A, B, the assignment as B sees it)."""
+    a, b = make_couple(client)
+    assignment = open_assignment(client, a)
+    answer(client, a, assignment, "from A")
+    return a, b, answer(client, b, assignment, "from B")
+
+
+def test_an_edit_that_lands_just_after_a_concurrent_reveal_is_marked_edited(
+    client: TestClient, live_server: str
+) -> None:
+    """B's answer reveals while A edits three times: every edit that committed after the
+    reveal (A's answer has moved past the version B's reveal showed) is marked edited."""
+    a, b = make_couple(client)
+    after_reveal = 0
+    for _ in range(8):
+        assignment = open_assignment(client, a)
+        answer(client, a, assignment, "first")
+        path = f"/v1/assignments/{assignment['id']}/answer"
+        exercise = assignment["exercise"]
+        edits = [
+            Call("PUT", path, bearer(a), sample_answer(exercise, f"edit {i}")) for i in (1, 2, 3)
+        ]
+        reveal = Call("PUT", path, bearer(b), sample_answer(exercise, "from B"))
+        responses = at_once(live_server, [reveal, *edits])
+        assert _statuses(responses) == [200, 200, 200, 201], [r.text for r in responses]
+        seen_at_reveal = responses[0].json()["partner_answer"]["version"]
+        final = client.get(f"/v1/assignments/{assignment['id']}", headers=bearer(a)).json()
+        if final["my_answer"]["version"] > seen_at_reveal:
+            after_reveal += 1
+            assert final["my_answer"]["edited"] is True, (seen_at_reveal, final["my_answer"])
+        else:
+            assert final["my_answer"]["edited"] is False
+    assert after_reveal > 0, "no edit landed after the reveal in any round: no race was run"
+
+
+def test_fifty_answers_at_once_are_served_or_refused_at_once(
+    client: TestClient, live_server: str
+) -> None:
+    """Both partners' phones fire 50 answer PUTs together. Each is served, or refused with a
+    quick 503 and Retry-After when the writers' queue is full: never a 500, never a stall."""
+    a, b = make_couple(client)
+    assignment = open_assignment(client, a)
+    path = f"/v1/assignments/{assignment['id']}/answer"
+    exercise = assignment["exercise"]
+    calls = [
+        Call("PUT", path, bearer(a if i % 2 else b), sample_answer(exercise, f"take {i}"))
+        for i in range(50)
+    ]
+    started = time.monotonic()
+    responses = at_once(live_server, calls)
+    elapsed = time.monotonic() - started
+    counts = {s: _statuses(responses).count(s) for s in set(_statuses(responses))}
+    log.info("50 answer PUTs on %s: %s in %.2f s", ENGINE, counts, elapsed)
+    assert set(counts) <= {200, 201, 503}, (counts, f"{elapsed:.1f} s")
+    assert counts.get(201) == 2  # each partner's first answer, once
+    for refused in (r for r in responses if r.status_code == 503):
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert int(refused.headers["retry-after"]) >= 1
+    assert elapsed < 5, f"{elapsed:.1f} s"
+    final = client.get(f"/v1/assignments/{assignment['id']}", headers=bearer(a)).json()
+    served = {r.json()["my_answer"]["content"]["text"] for r in responses if r.status_code < 300}
+    assert final["my_answer"]["content"]["text"] in served
+    assert final["partner_answer"]["content"]["text"] in served
+
+
+def test_identical_reaction_puts_at_once_all_answer_200(
+    client: TestClient, live_server: str
+) -> None:
+    """A double (quadruple) tap on a reaction: one reaction, and every tap answers 200."""
+    a, b, revealed = _revealed(client)
+    path = f"/v1/answers/{revealed['partner_answer']['id']}/reaction"
+    for round_ in range(6):
+        emoji = ["❤️", "😂"][round_ % 2]
+        responses = at_once(live_server, [Call("PUT", path, bearer(b), {"emoji": emoji})] * 4)
+        assert _statuses(responses) == [200] * 4, [r.text for r in responses]
+    shown = client.get(f"/v1/assignments/{revealed['id']}", headers=bearer(a)).json()
+    assert [r["emoji"] for r in shown["reactions"]] == ["😂"]
+
+
+def test_every_kind_of_write_at_once_from_both_partners(
+    client: TestClient, live_server: str
+) -> None:
+    """Answers, withdrawals, comments, reactions, check-ins and sync mutations of one couple,
+    all at once: they queue on the couple's lock in one order, so none deadlocks (500) or
+    trips over another's insert (409)."""
+    a, b, revealed = _revealed(client)
+    base = f"/v1/assignments/{revealed['id']}"
+    a_answer, b_answer = revealed["partner_answer"]["id"], revealed["my_answer"]["id"]
+    exercise = revealed["exercise"]
+    for round_ in range(4):
+        other = open_assignment(client, a)
+        answer(client, b, other, "to withdraw")
+
+        def mutation(kind: str, **fields: Any) -> dict[str, Any]:
+            return {"id": str(uuid.uuid4()), "type": kind, **fields}
+
+        calls = [
+            Call("PUT", f"{base}/answer", bearer(a), sample_answer(exercise, f"A {round_}")),
+            Call("PUT", f"{base}/answer", bearer(b), sample_answer(exercise, f"B {round_}")),
+            Call("DELETE", f"/v1/assignments/{other['id']}/answer", bearer(b)),
+            Call("POST", f"{base}/comments", bearer(a), {"body": "so true"}),
+            Call("POST", f"{base}/comments", bearer(b), {"body": "you too"}),
+            Call("PUT", f"/v1/answers/{b_answer}/reaction", bearer(a), {"emoji": "❤️"}),
+            Call("PUT", f"/v1/answers/{b_answer}/reaction", bearer(a), {"emoji": "❤️"}),
+            Call("DELETE", f"/v1/answers/{a_answer}/reaction", bearer(b)),
+            Call("PUT", f"/v1/answers/{a_answer}/reaction", bearer(b), {"emoji": "🙏"}),
+            Call("POST", "/v1/checkins", bearer(a), {"mood": 4}),
+            Call("POST", "/v1/checkins", bearer(b), {"mood": 3}),
+            Call(
+                "POST",
+                "/v1/sync",
+                bearer(b),
+                {
+                    "mutations": [
+                        mutation("reaction.set", answer_id=a_answer, emoji="🙂"),
+                        mutation(
+                            "comment.add",
+                            assignment_id=revealed["id"],
+                            comment_id=str(uuid.uuid4()),
+                            body="synced",
+                        ),
+                        mutation("checkin.put", checkin_id=str(uuid.uuid4()), mood=2),
+                    ]
+                },
+            ),
+        ]
+        responses = at_once(live_server, calls)
+        failed = [(r.status_code, r.text) for r in responses if r.status_code >= 300]
+        assert failed == []
+        results = responses[-1].json()["results"]
+        assert [r["status"] for r in results] == ["applied"] * 3, results
+
+
+MUTATIONS = {
+    "answer.put": lambda ids: {
+        "assignment_id": ids["fresh"],
+        "answer": {"content": {"type": "open", "text": "offline words"}},
+    },
+    "answer.delete": lambda ids: {"assignment_id": ids["answered"]},
+    "comment.add": lambda ids: {
+        "assignment_id": ids["revealed"],
+        "comment_id": str(uuid.uuid4()),
+        "body": "from the train",
+    },
+    "reaction.set": lambda ids: {"answer_id": ids["partners_answer"], "emoji": "🫶"},
+    "reaction.clear": lambda ids: {"answer_id": ids["partners_answer"]},
+    "checkin.put": lambda ids: {"checkin_id": str(uuid.uuid4()), "mood": 5},
+}
+
+
+@pytest.mark.parametrize("kind", MUTATIONS)
+def test_one_mutation_pushed_four_times_at_once_is_applied_once(
+    client: TestClient, live_server: str, kind: str
+) -> None:
+    """Two phones (or one retrying) push the same mutation together: the first applies it, the
+    others answer 200 with `duplicate` and the first one's result."""
+    _, b, revealed = _revealed(client)
+    fresh = open_assignment(client, b)
+    answered = open_assignment(client, b)
+    answer(client, b, answered, "mine")
+    ids = {
+        "fresh": fresh["id"],
+        "answered": answered["id"],
+        "revealed": revealed["id"],
+        "partners_answer": revealed["partner_answer"]["id"],
+    }
+    if kind == "reaction.clear":
+        reaction = f"/v1/answers/{ids['partners_answer']}/reaction"
+        assert client.put(reaction, json={"emoji": "❤️"}, headers=bearer(b)).status_code == 200
+    for _ in range(3):
+        item = {"id": str(uuid.uuid4()), "type": kind, **MUTATIONS[kind](ids)}
+        body = {"mutations": [item]}
+        pushes = at_once(live_server, [Call("POST", "/v1/sync", bearer(b), body)] * 4)
+        assert _statuses(pushes) == [200] * 4, [p.text for p in pushes]
+        results = [p.json()["results"][0] for p in pushes]
+        statuses = sorted(r["status"] for r in results)
+        assert statuses == ["applied", "duplicate", "duplicate", "duplicate"], results
+        first = next(r for r in results if r["status"] == "applied")
+        for duplicate in (r for r in results if r["status"] == "duplicate"):
+            assert duplicate["first_status"] == "applied"
+            assert duplicate.get("answer") == first.get("answer")
