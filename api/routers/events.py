@@ -23,7 +23,8 @@ router = APIRouter(prefix="/v1/events", tags=["events"], responses=problem_respo
         "Server-Sent Events (`text/event-stream`): an event `change` whenever your couple's "
         "data changes, whose `id` is the newest seq: a hint to `GET /v1/sync`, never the "
         "data. With `Last-Event-ID` behind the newest seq (or none), one comes at once. "
-        "Comments (`: ping`) keep proxies from closing the stream."
+        "A `Last-Event-ID` that is not one of ours (ASCII digits) is ignored, as if none "
+        "were sent. Comments (`: ping`) keep proxies from closing the stream."
     ),
     response_class=EventSourceResponse,
     responses={
@@ -42,12 +43,20 @@ async def stream(
     loop = asyncio.get_running_loop()
     subscription = await asyncio.to_thread(feed.subscribe, space, loop)
     head = await asyncio.to_thread(_head, runtime, space)
-    seen = int(last_event_id) if last_event_id and last_event_id.isdigit() else None
+    seen = _event_id(last_event_id)
     return EventSourceResponse(
         _events(feed, subscription, head if seen != head else None),
         ping=runtime.settings.events_ping_seconds,
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
+
+
+def _event_id(header: str | None) -> int | None:
+    """The seq a client last saw, or None for anything that is not an id of ours: ASCII digits
+    only, as "²" is a digit to str.isdigit() but not to int()."""
+    if header is None or not (header.isascii() and header.isdigit()):
+        return None
+    return int(header)
 
 
 def _head(runtime: RuntimeDep, space: str) -> int:
