@@ -295,7 +295,7 @@ def test_the_command_runs_one_pass(client: TestClient, app: FastAPI, clock: Froz
         ({"notify_transport": "webhook", "notify_webhook_secret": SECRET}, "notify_webhook_url"),
         (
             {"notify_transport": "webhook", "notify_webhook_url": "https://push.example"},
-            "WEBHOOK_SECRET",
+            "notify_webhook_secret",
         ),
         (
             {
@@ -303,7 +303,7 @@ def test_the_command_runs_one_pass(client: TestClient, app: FastAPI, clock: Froz
                 "notify_webhook_url": "https://push.example",
                 "notify_webhook_secret": "too short",
             },
-            "WEBHOOK_SECRET",
+            "notify_webhook_secret",
         ),
         ({"notify_webhook_url": "ftp://push.example"}, "notify_webhook_url"),
         ({"notify_batch_size": 100, "notify_webhook_timeout_seconds": 5}, "notify_lease_seconds"),
