@@ -4,6 +4,7 @@ cluster restarts, loses the event feed's connection, or runs out of connection s
 Run once, in the PostgreSQL pass: they never touch the shared PostgreSQL.
 """
 
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ pytestmark = pytest.mark.skipif(
     ENGINE != "postgresql", reason="runs once, in the PostgreSQL pass, on a cluster of its own"
 )
 POOL_SIZE = 4
+log = logging.getLogger(__name__)
 
 
 @pytest.fixture(scope="module")
@@ -165,7 +167,7 @@ def test_a_restart_under_load_costs_503s_at_worst_and_loses_nothing(
     assert attune_connections(cluster) <= POOL_SIZE + 2
     output = api.output()
     assert "unhandled error" not in output and "Traceback" not in output
-    print(  # the numbers for the report (pytest -s)
+    log.info(  # what happened, for whoever reads the run (-o log_cli=true)
         f"restart: {back - down:.1f} s down, {len(load.answers)} answers, "
         f"{len(unavailable)} x 503, {len(after)} after it all 201"
     )
@@ -199,12 +201,14 @@ def test_too_many_clients_is_503_with_retry_after_then_recovers(
     cluster: PostgresCluster, api: ApiProcess
 ) -> None:
     hogs: list[psycopg.Connection[Any]] = []
+    taken = 0
     try:
         while True:  # every slot the server has, taken
             try:
                 hogs.append(psycopg.connect(cluster.admin_dsn, autocommit=True))
             except psycopg.OperationalError as error:
                 assert "too many clients" in str(error)
+                taken = len(hogs)
                 break
         with httpx.Client(base_url=api.url, timeout=30) as http:
             refused = http.post(
@@ -225,4 +229,4 @@ def test_too_many_clients_is_503_with_retry_after_then_recovers(
     finally:
         for hog in hogs:
             hog.close()
-    print(f"too many clients: {cluster.max_connections} slots")
+    log.info(f"too many clients: {taken} slots taken by the test, then the API answered")
