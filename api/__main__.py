@@ -4,6 +4,7 @@
 import argparse
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -35,7 +36,11 @@ def serve(args: argparse.Namespace) -> int:
     elif not schema_is_current(settings):
         return NOT_MIGRATED
     # On SIGTERM or SIGINT uvicorn stops accepting, lets requests in flight finish for up to
-    # the grace period (event streams end at once, api/routers/events.py), then exits 0.
+    # the grace period (event streams end at once, api/routers/events.py), then returns.
+    # It then raises the signal again for the handler it found, so that the process dies of
+    # it (status -15): the drain is complete by then, and a clean stop must read as 0.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: None)
     uvicorn.run(
         "api.main:create_served_app",
         factory=True,
