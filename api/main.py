@@ -10,7 +10,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.clock import Clock
 from api.config import Settings, get_settings
-from api.db import head_revision
+from api.db import Migrations, install_unavailable_handlers
 from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.hardening import install_hardening
@@ -85,8 +85,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         redoc_url=None,
     )
     app.state.runtime = runtime
-    app.state.schema_head = head_revision()
+    app.state.migrations = Migrations()
     install_error_handlers(app)
+    install_unavailable_handlers(app)
     install_idempotency(app)
     # The busiest routes first: a request is matched against the routes in this order (and
     # /v1/today was the 40th tried). The documentation groups them by tag whatever the order.

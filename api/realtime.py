@@ -11,12 +11,17 @@ import logging
 import queue
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 import psycopg
 
 log = logging.getLogger("api.realtime")
 
 CHANNEL = "attune_changes"
+# Offered to every stream when pokes may have been missed (the listener lost its connection):
+# "look the head up yourself". Lower than any head, so a real poke queued with it wins.
+RESYNC = -1
+RECONNECT_SECONDS = 1.0
 
 
 @dataclass(eq=False)
@@ -37,12 +42,17 @@ class ChangeFeed:
     """This process's open streams, by space; on PostgreSQL fed by a NOTIFY listener that
     starts with the first stream."""
 
-    def __init__(self, listen_dsn: str | None = None) -> None:
+    def __init__(
+        self, listen_dsn: str | None = None, connect_args: dict[str, Any] | None = None
+    ) -> None:
         self._subscriptions: dict[str, set[Subscription]] = {}
         self._lock = threading.Lock()
         self._listen_dsn = listen_dsn
+        self._connect_args = connect_args or {}
         self._listener: NotifyListener | None = None
-        self._sender = NotifySender(listen_dsn) if listen_dsn is not None else None
+        self._sender = (
+            NotifySender(listen_dsn, self._connect_args) if listen_dsn is not None else None
+        )
 
     def subscribe(self, space: str, loop: asyncio.AbstractEventLoop) -> Subscription:
         """Blocks until the listener listens (the first time): call it off the event loop."""
@@ -50,7 +60,7 @@ class ChangeFeed:
         with self._lock:
             self._subscriptions.setdefault(space, set()).add(subscription)
             if self._listen_dsn is not None and self._listener is None:
-                self._listener = NotifyListener(self._listen_dsn, self)
+                self._listener = NotifyListener(self._listen_dsn, self._connect_args, self)
                 self._listener.start()
         if self._listener is not None:
             self._listener.ready.wait(timeout=5)
@@ -82,12 +92,19 @@ class ChangeFeed:
         for subscription in targets:
             subscription.loop.call_soon_threadsafe(subscription.offer, head)
 
+    def resync(self) -> None:
+        """Pokes may have been lost: every stream of this process looks its head up again."""
+        with self._lock:
+            targets = [s for subscriptions in self._subscriptions.values() for s in subscriptions]
+        for subscription in targets:
+            subscription.loop.call_soon_threadsafe(subscription.offer, RESYNC)
+
 
 class NotifyListener:
     """A thread that LISTENs on PostgreSQL and hands every poke to the feed."""
 
-    def __init__(self, dsn: str, feed: ChangeFeed) -> None:
-        self._dsn, self._feed = dsn, feed
+    def __init__(self, dsn: str, connect_args: dict[str, Any], feed: ChangeFeed) -> None:
+        self._dsn, self._connect_args, self._feed = dsn, connect_args, feed
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="notify-listener", daemon=True)
         self.ready = threading.Event()
@@ -100,19 +117,25 @@ class NotifyListener:
         self._thread.join(timeout=5)
 
     def _run(self) -> None:
+        lost = False
         while not self._stop.is_set():
             try:
-                with psycopg.connect(self._dsn, autocommit=True) as connection:
-                    connection.execute(f"LISTEN {CHANNEL}")
+                with psycopg.connect(self._dsn, autocommit=True, **self._connect_args) as listening:
+                    listening.execute(f"LISTEN {CHANNEL}")
                     self.ready.set()
+                    if lost:
+                        # Pokes sent while no one listened are gone: streams look heads up.
+                        log.info("notify listener reconnected")
+                        self._feed.resync()
+                        lost = False
                     while not self._stop.is_set():
-                        for note in connection.notifies(timeout=1.0):
+                        for note in listening.notifies(timeout=1.0):
                             space, _, head = note.payload.rpartition(":")
                             self._feed.publish(space, int(head))
-            except psycopg.Error:
-                # Lost pokes cost latency, never data: clients also pull on (re)connect.
-                log.warning("notify listener reconnecting")
-                self._stop.wait(1.0)
+            except psycopg.Error as error:
+                lost = True
+                log.warning("notify listener reconnecting", extra={"error": type(error).__name__})
+                self._stop.wait(RECONNECT_SECONDS)
 
 
 class NotifySender:
@@ -125,8 +148,8 @@ class NotifySender:
     costs nothing, as clients pull when they reconnect.
     """
 
-    def __init__(self, dsn: str) -> None:
-        self._dsn = dsn
+    def __init__(self, dsn: str, connect_args: dict[str, Any]) -> None:
+        self._dsn, self._connect_args = dsn, connect_args
         self._pokes: queue.SimpleQueue[tuple[str, int] | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="notify-sender", daemon=True)
         self._start = threading.Lock()
@@ -146,21 +169,23 @@ class NotifySender:
         batch: list[tuple[str, int]] = []
         while True:
             try:
-                with psycopg.connect(self._dsn, autocommit=True) as connection:
-                    connection.execute("SET synchronous_commit TO OFF")
+                with psycopg.connect(self._dsn, autocommit=True, **self._connect_args) as sending:
                     while True:
                         if not batch and not self._next_batch(batch):
                             return
-                        with connection.transaction():
+                        with sending.transaction():
+                            # LOCAL: behind PgBouncer a session setting would stay on a
+                            # server connection that other clients' writes then use.
+                            sending.execute("SET LOCAL synchronous_commit TO OFF")
                             for space, head in batch:
-                                connection.execute(
+                                sending.execute(
                                     "SELECT pg_notify(%s, %s)", (CHANNEL, f"{space}:{head}")
                                 )
                         batch.clear()
-            except psycopg.Error:
+            except psycopg.Error as error:
                 # The batch is tried again on the next connection.
-                log.warning("notify sender reconnecting")
-                threading.Event().wait(1.0)
+                log.warning("notify sender reconnecting", extra={"error": type(error).__name__})
+                threading.Event().wait(RECONNECT_SECONDS)
 
     def _next_batch(self, batch: list[tuple[str, int]]) -> bool:
         """Waits for a poke, then takes every one already queued; False once stopped."""
