@@ -46,6 +46,25 @@ class ExerciseType(StrEnum):
     activity = "activity"
 
 
+class Mechanism(StrEnum):
+    """What an exercise works on, after the research on closeness it draws from."""
+
+    self_disclosure = "self-disclosure"
+    responsiveness = "responsiveness"
+    capitalization = "capitalization"
+    gratitude = "gratitude"
+    novelty = "novelty"
+    love_maps = "love-maps"
+    repair = "repair"
+    play = "play"
+    support = "support"
+
+
+Depth = Annotated[
+    int, Field(ge=1, le=3, description="How much it asks: 1 light, 2 personal, 3 deep.")
+]
+
+
 class ContentModel(BaseModel):
     # Frozen: the catalog shares these objects between requests, so nobody may change one.
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -73,6 +92,9 @@ class ExerciseBase(ContentModel):
     title: Title
     prompt: Text
     why: Text = Field(description="Why this exercise helps, in a sentence.")
+    # Optional only until every shipped theme file carries both.
+    mechanism: Mechanism | None = None
+    depth: Depth | None = None
 
 
 class OpenExercise(ExerciseBase):
