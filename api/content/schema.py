@@ -92,8 +92,9 @@ class ExerciseBase(ContentModel):
     title: Title
     prompt: Text
     why: Text = Field(description="Why this exercise helps, in a sentence.")
-    # Optional only until every shipped theme file carries both.
-    mechanism: Mechanism | None = None
+    # Required in the content files and in a new exercise (`ThemeFile`, the API's
+    # `ExerciseIn`); null only in a version published before exercises were tagged.
+    mechanism: Mechanism | None = Field(default=None, description="What the exercise works on.")
     depth: Depth | None = None
 
 
@@ -202,9 +203,20 @@ class ThemeTranslation(ContentModel):
     description: Text
 
 
+class JourneyTranslation(ThemeTranslation):
+    """A journey's texts in another language; its days are exercises, translated as such."""
+
+
 class LocalePack(ThemeTranslation):
     """A locale pack file: one theme and its exercises in another language."""
 
     locale: Locale
     theme: Slug
     exercises: dict[Slug, ExerciseTranslation]
+
+
+class JourneyPack(JourneyTranslation):
+    """A journey's locale file: `locales/<language>/journeys/<journey slug>.yaml`."""
+
+    locale: Locale
+    journey: Slug
