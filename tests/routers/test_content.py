@@ -75,13 +75,12 @@ class TestThemes:
         assert_problem(response, 401)
         assert response.headers["www-authenticate"] == "Bearer"
 
-    def test_spanish_where_translated(self, client: TestClient, headers: dict[str, str]) -> None:
+    def test_every_theme_in_spanish(self, client: TestClient, headers: dict[str, str]) -> None:
         response = client.get("/v1/themes", headers=headers | {"Accept-Language": "es"})
         themes = {theme["slug"]: theme for theme in response.json()["items"]}
         assert themes["laughter-play"]["title"] == "Risas y juego"
-        assert themes["laughter-play"]["language"] == "es"
-        assert themes["trust"]["language"] == "en"
-        assert response.headers["content-language"] == "es, en"
+        assert {theme["language"] for theme in themes.values()} == {"es"}
+        assert response.headers["content-language"] == "es"
 
 
 class TestExerciseList:
@@ -119,8 +118,11 @@ class TestExerciseList:
         assert body["next_cursor"]
 
     def test_last_page_has_no_cursor(self, client: TestClient, headers: dict[str, str]) -> None:
-        body = client.get("/v1/exercises", headers=headers, params={"theme": "trust"}).json()
-        assert len(body["items"]) == 15
+        themes = client.get("/v1/themes", headers=headers).json()["items"]
+        trust = next(theme for theme in themes if theme["slug"] == "trust")["exercise_count"]
+        params = {"theme": "trust", "limit": 100}
+        body = client.get("/v1/exercises", headers=headers, params=params).json()
+        assert len(body["items"]) == trust < 100
         assert body["next_cursor"] is None
 
     @pytest.mark.parametrize("limit", [0, 101, -1])
@@ -147,6 +149,7 @@ class TestExerciseList:
 class TestExercise:
     def test_each_type_has_its_fields(self, client: TestClient, headers: dict[str, str]) -> None:
         common = {"id", "theme", "type", "title", "prompt", "why", "version", "retired", "language"}
+        common |= {"mechanism", "depth"}
         fields = {
             "open": {"follow_up", "max_length"},
             "choice": {"follow_up", "options", "max_choices"},
@@ -216,30 +219,22 @@ class TestLanguages:
         assert response.headers["content-language"] == served
         assert response.json()["language"] == served
 
-    def test_untranslated_falls_back_to_english(
-        self, client: TestClient, headers: dict[str, str]
-    ) -> None:
-        response = self.get(client, headers, "trust-01", "es")
-        assert response.headers["content-language"] == "en"
-        assert response.json()["language"] == "en"
-
-    def test_a_mixed_page_names_both(self, client: TestClient, headers: dict[str, str]) -> None:
-        response = client.get(
-            "/v1/exercises",
-            headers=headers | {"Accept-Language": "es"},
-            params={"limit": 100},
-        )
-        languages = {exercise["language"] for exercise in response.json()["items"]}
-        assert languages == {"es", "en"}
-        assert response.headers["content-language"] == "es, en"
+    def test_every_exercise_in_spanish(self, client: TestClient, headers: dict[str, str]) -> None:
+        spanish = headers | {"Accept-Language": "es"}
+        exercises = walk(client, spanish, "/v1/exercises", limit=100)
+        assert {exercise["language"] for exercise in exercises} == {"es"}
+        english = {e["id"]: e for e in walk(client, headers, "/v1/exercises", limit=100)}
+        assert english.keys() == {exercise["id"] for exercise in exercises}
+        for exercise in exercises:
+            assert exercise["prompt"] != english[exercise["id"]]["prompt"], exercise["id"]
 
 
 class TestJourneys:
-    def test_at_least_four_of_five_to_ten_days(
+    def test_at_least_eight_of_five_to_ten_days(
         self, client: TestClient, headers: dict[str, str]
     ) -> None:
         journeys = walk(client, headers, "/v1/journeys")
-        assert len(journeys) >= 4
+        assert len(journeys) >= 8
         for journey in journeys:
             assert 5 <= len(journey["days"]) <= 10, journey["slug"]
             for exercise_id in journey["days"]:
@@ -253,6 +248,21 @@ class TestJourneys:
         journey = response.json()
         assert journey["title"] == "Seven days of trust"
         assert journey["days"][0] == "trust-01" and journey["retired"] is False
+
+    def test_in_spanish(self, client: TestClient, headers: dict[str, str]) -> None:
+        spanish = headers | {"Accept-Language": "es-ES"}
+        response = client.get("/v1/journeys/seven-days-of-trust", headers=spanish)
+        assert response.headers["content-language"] == "es"
+        journey = response.json()
+        assert journey["language"] == "es" and journey["title"] == "Siete días de confianza"
+        english = walk(client, headers, "/v1/journeys")
+        response = client.get("/v1/journeys", headers=spanish, params={"limit": 100})
+        assert response.headers["content-language"] == "es"
+        journeys = response.json()["items"]
+        assert {journey["language"] for journey in journeys} == {"es"}
+        for theirs, ours in zip(english, journeys, strict=True):
+            assert theirs["days"] == ours["days"] and theirs["title"] != ours["title"]
+        assert client.get("/v1/journeys", headers=headers).headers["content-language"] == "en"
 
     def test_unknown_journey(self, client: TestClient, headers: dict[str, str]) -> None:
         assert_problem(client.get("/v1/journeys/no-such-journey", headers=headers), 404)
