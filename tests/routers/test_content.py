@@ -10,6 +10,17 @@ from tests.factories import bearer, register
 from tests.routers.test_auth import assert_problem
 
 TYPES = {"open", "choice", "scale", "guess", "activity"}
+MECHANISMS = {
+    "self-disclosure",
+    "responsiveness",
+    "capitalization",
+    "gratitude",
+    "novelty",
+    "love-maps",
+    "repair",
+    "play",
+    "support",
+}
 
 pytestmark = pytest.mark.usefixtures("content")
 
@@ -84,14 +95,48 @@ class TestThemes:
 
 
 class TestExerciseList:
-    def test_at_least_150_exercises_of_all_five_types(
-        self, client: TestClient, headers: dict[str, str]
-    ) -> None:
+    def test_a_year_of_exercises(self, client: TestClient, headers: dict[str, str]) -> None:
+        """SPEC.md §4: at least 365, every theme at least 25, every type at least 50, each
+        tagged with what it works on and how deep it goes."""
         exercises = walk(client, headers, "/v1/exercises", limit=100)
-        assert len(exercises) >= 150
+        assert len(exercises) >= 365
         types = Counter(exercise["type"] for exercise in exercises)
         assert set(types) == TYPES
-        assert min(types.values()) >= 15
+        assert min(types.values()) >= 50, types
+        themes = Counter(exercise["theme"] for exercise in exercises)
+        assert len(themes) == 11 and min(themes.values()) >= 25, themes
+        assert {exercise["mechanism"] for exercise in exercises} == MECHANISMS
+        assert {exercise["depth"] for exercise in exercises} == {1, 2, 3}
+        # A year of dailies for a couple with no focus themes: the sensitive theme is opt-in.
+        assert sum(count for theme, count in themes.items() if theme != "hard-seasons") >= 365
+
+    @pytest.mark.parametrize("mechanism", sorted(MECHANISMS))
+    def test_filter_by_mechanism(
+        self, client: TestClient, headers: dict[str, str], mechanism: str
+    ) -> None:
+        found = walk(client, headers, "/v1/exercises", mechanism=mechanism, limit=100)
+        assert found and {exercise["mechanism"] for exercise in found} == {mechanism}
+
+    def test_filter_by_depth(self, client: TestClient, headers: dict[str, str]) -> None:
+        every = walk(client, headers, "/v1/exercises", limit=100)
+        by_depth = [walk(client, headers, "/v1/exercises", depth=d, limit=100) for d in (1, 2, 3)]
+        for depth, found in enumerate(by_depth, start=1):
+            assert found and {exercise["depth"] for exercise in found} == {depth}
+        assert sum(len(found) for found in by_depth) == len(every)
+        first = every[0]
+        filters = {"theme": first["theme"], "depth": first["depth"], "mechanism": first["mechanism"]}
+        combined = walk(client, headers, "/v1/exercises", **filters)
+        assert first in combined
+        assert combined == [e for e in every if all(e[k] == v for k, v in filters.items())]
+
+    @pytest.mark.parametrize(
+        ("name", "value"), [("depth", "4"), ("depth", "0"), ("depth", "deep"), ("mechanism", "x")]
+    )
+    def test_bad_filter(
+        self, client: TestClient, headers: dict[str, str], name: str, value: str
+    ) -> None:
+        response = client.get("/v1/exercises", headers=headers, params={name: value})
+        assert assert_problem(response, 422)["errors"][0]["loc"] == ["query", name]
 
     def test_filters_by_theme_and_type(self, client: TestClient, headers: dict[str, str]) -> None:
         trust = walk(client, headers, "/v1/exercises", theme="trust", limit=100)
