@@ -124,7 +124,7 @@ class TestExerciseList:
             assert found and {exercise["depth"] for exercise in found} == {depth}
         assert sum(len(found) for found in by_depth) == len(every)
         first = every[0]
-        filters = {"theme": first["theme"], "depth": first["depth"], "mechanism": first["mechanism"]}
+        filters = {name: first[name] for name in ("theme", "depth", "mechanism")}
         combined = walk(client, headers, "/v1/exercises", **filters)
         assert first in combined
         assert combined == [e for e in every if all(e[k] == v for k, v in filters.items())]
