@@ -74,7 +74,7 @@ class ContentBundle:
     journeys: list[ShippedJourney]
 
 
-def read_bundle(directory: Path = DATA_DIR, *, complete: bool = False) -> ContentBundle:
+def read_bundle(directory: Path = DATA_DIR) -> ContentBundle:
     themes: dict[str, ShippedTheme] = {}
     exercises: dict[str, ShippedExercise] = {}
     for path in sorted((directory / "themes").glob("*.yaml")):
@@ -87,8 +87,7 @@ def read_bundle(directory: Path = DATA_DIR, *, complete: bool = False) -> Conten
                 raise ContentFileError(
                     path, exercise.id, "id", f"another exercise, in {other}, has this id"
                 )
-            if complete:
-                _expect_tags(path, exercise)
+            _expect_tags(path, exercise)
             exercises[exercise.id] = ShippedExercise(theme.slug, exercise)
     for path in sorted((directory / "locales").glob("*/*.yaml")):
         _add_translations(path, _read(path, LocalePack), themes, exercises)
@@ -102,9 +101,8 @@ def read_bundle(directory: Path = DATA_DIR, *, complete: bool = False) -> Conten
     for path in sorted((directory / "locales").glob("*/journeys/*.yaml")):
         _add_journey_translation(path, _read(path, JourneyPack), journeys)
     bundle = ContentBundle(list(themes.values()), list(exercises.values()), list(journeys.values()))
-    if complete:
-        for language_dir in sorted(p for p in (directory / "locales").glob("*") if p.is_dir()):
-            _expect_complete(language_dir, bundle)
+    for language_dir in sorted(p for p in (directory / "locales").glob("*") if p.is_dir()):
+        _expect_complete(language_dir, bundle)
     return bundle
 
 

@@ -85,7 +85,7 @@ def edit(data: Path, name: str, change: Callable[[Any], None]) -> None:
 
 
 def test_complete_content_reads(data: Path) -> None:
-    bundle = read_bundle(data, complete=True)
+    bundle = read_bundle(data)
     assert [e.spec.id for e in bundle.exercises] == ["calm-01", "calm-02", "joy-01"]
     assert [(e.spec.mechanism, e.spec.depth) for e in bundle.exercises] == [
         ("self-disclosure", 1)
@@ -96,7 +96,7 @@ def test_complete_content_reads(data: Path) -> None:
 
 def expect_error(data: Path, file: str, item: str, field: str | None, reason: str) -> None:
     with pytest.raises(ContentFileError) as raised:
-        read_bundle(data, complete=True)
+        read_bundle(data)
     error = raised.value
     assert (error.path, error.item, error.field) == (data / file, item, field), error
     assert reason in error.reason
@@ -153,7 +153,7 @@ class TestDuplicateId:
             encoding="utf-8",
         )
         with pytest.raises(ContentFileError, match="appears twice") as raised:
-            read_bundle(data, complete=True)
+            read_bundle(data)
         assert raised.value.path == path
 
 
