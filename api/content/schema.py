@@ -87,6 +87,9 @@ Options = Annotated[
 Steps = Annotated[list[Text], Field(min_length=1, max_length=12)]
 
 
+_UNTAGGED = "Null only in a version published before exercises were tagged."
+
+
 class ExerciseBase(ContentModel):
     id: Slug = Field(description="Stable across versions.", examples=["trust-01"])
     title: Title
@@ -94,8 +97,12 @@ class ExerciseBase(ContentModel):
     why: Text = Field(description="Why this exercise helps, in a sentence.")
     # Required in the content files and in a new exercise (`ThemeFile`, the API's
     # `ExerciseIn`); null only in a version published before exercises were tagged.
-    mechanism: Mechanism | None = Field(default=None, description="What the exercise works on.")
-    depth: Depth | None = None
+    mechanism: Mechanism | None = Field(
+        default=None, description=f"What the exercise works on. {_UNTAGGED}"
+    )
+    depth: Depth | None = Field(
+        default=None, description=f"1 light, 2 personal, 3 deep. {_UNTAGGED}"
+    )
 
 
 class OpenExercise(ExerciseBase):

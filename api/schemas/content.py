@@ -172,7 +172,7 @@ class ExercisePatchIn(ChangesIn):
     nullable = frozenset({"follow_up"})
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [{"prompt": "When did you last feel you could count on me?"}]
+            "examples": [{"prompt": "When did you last feel you could count on me?", "depth": 2}]
         }
     )
 
