@@ -3,18 +3,22 @@ for a new couple, depth 2 after 7 revealed days, 3 after 21, a lighter day every
 solo mode at depth 1-2; a simulated year without a repeat."""
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.clock import FrozenClock
+from api.models import User
+from api.schemas.answer import AnswerIn
+from api.services import assignments
 from api.services.changes import couple_space, solo_space
 from api.services.delivery import is_light_day
-from tests.factories import answer, bearer, make_couple, register, today
+from tests.factories import answer, bearer, make_couple, register, sample_answer, today
 from tests.routers.test_content import walk
 
 pytestmark = pytest.mark.usefixtures("content")
@@ -66,21 +70,55 @@ def check_depth(offer: Offer, exercise: dict[str, Any], allowed: int, light: boo
     offer.seen.add(exercise["id"])
 
 
+Answering = Callable[[list[dict[str, Any]], dict[str, Any]], None]
+
+
 def couple_days(
-    client: TestClient, clock: FrozenClock, days: int, *, both_answer: bool = True
+    client: TestClient,
+    clock: FrozenClock,
+    days: int,
+    *,
+    both_answer: bool = True,
+    answering: Answering | None = None,
 ) -> Iterator[tuple[dict[str, Any], bool]]:
     """A new couple's first `days` days: (the day's assignment, whether it is a light day),
-    answered by one partner, or by both so that it is revealed."""
+    answered by one partner, or by both so that it is revealed. `answering(partners,
+    assignment)` has them answer in turn; through HTTP by default."""
     a, b = make_couple(client)
     space = couple_space(client.get("/v1/couple", headers=bearer(a)).json()["id"])
     for _ in range(days):
         assignment = today(client, a)
         yield assignment, is_light_day(space, date.fromisoformat(assignment["local_date"]))
-        answered = answer(client, a, assignment)
-        assert answered["revealed"] is False
-        if both_answer:
-            assert answer(client, b, assignment)["revealed"] is True
+        (answering or answering_through_http(client))([a, b] if both_answer else [a], assignment)
         clock.advance(timedelta(days=1))
+
+
+def answering_through_http(client: TestClient) -> Answering:
+    def answering(partners: list[dict[str, Any]], assignment: dict[str, Any]) -> None:
+        for turn, tokens in enumerate(partners):
+            assert answer(client, tokens, assignment)["revealed"] is (turn == 1)
+
+    return answering
+
+
+def answering_through_the_service(app: FastAPI, clock: FrozenClock) -> Answering:
+    """Answers as `PUT /v1/assignments/{id}/answer` does, both in one transaction, without
+    HTTP: a year of answers through HTTP makes the test slow, and the answer endpoint is
+    tested on its own (tests/routers/test_answers.py)."""
+    runtime = app.state.runtime
+
+    def answering(partners: list[dict[str, Any]], assignment: dict[str, Any]) -> None:
+        body = AnswerIn.model_validate(sample_answer(assignment["exercise"]))
+        catalog, now = runtime.catalog.current(), clock.now()
+        with runtime.database.session(write=True) as db:
+            for turn, tokens in enumerate(partners):
+                user = db.get_one(User, tokens["user"]["id"])
+                found = assignments.assignment_for(db, user, assignment["id"])
+                assignments.put_answer(db, catalog, user, found, body, if_match=None, now=now)
+                assert (found.revealed_at is not None) is (turn == 1)
+            db.commit()
+
+    return answering
 
 
 class TestDeepening:
@@ -157,12 +195,13 @@ class TestSolo:
 
 
 def test_a_year_of_dailies_without_a_repeat(
-    client: TestClient, clock: FrozenClock, offer: Offer
+    app: FastAPI, client: TestClient, clock: FrozenClock, offer: Offer
 ) -> None:
     """One couple, 365 days, both answering every day: no exercise twice, and the depth
-    rule held on each day."""
+    rule held on each day, as GET /v1/today delivered it."""
+    days = couple_days(client, clock, 365, answering=answering_through_the_service(app, clock))
     given = []
-    for revealed, (assignment, light) in enumerate(couple_days(client, clock, 365)):
+    for revealed, (assignment, light) in enumerate(days):
         assert assignment["kind"] == "daily"
         check_depth(offer, assignment["exercise"], deepest(revealed), light)
         given.append(assignment["exercise"]["id"])
