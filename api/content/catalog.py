@@ -81,8 +81,8 @@ class ExerciseEntry:
 
     @property
     def depth(self) -> int:
-        """The current version's depth; one published untagged counts as personal (2), so it
-        reaches neither a new couple nor, being no deeper, ever waits for depth 3."""
+        """The current version's depth. One published before exercises were tagged counts as
+        personal (2): not given in a new couple's first days, not held back for the deepest."""
         return self.current.spec.depth or 2
 
 

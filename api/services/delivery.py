@@ -10,7 +10,7 @@ together decides how deep the daily may go, and every fifth day is a lighter one
 """
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -38,21 +38,22 @@ class Kind:
 
 
 # Closeness grows through disclosure that deepens step by step as it is met (Aron et al. 1997;
-# SPEC.md §5): depth 2 once the couple has shared 7 days, depth 3 once 21.
-DEPTH_STEPS = ((21, 3), (7, 2))
+# SPEC.md §5): deeper exercises open up as the couple answers together.
+DEPTH_2_AFTER = 7
+DEPTH_3_AFTER = 21
 SOLO_DEEPEST = 2  # alone, nobody answers back yet: personal, not deep
 LIGHT_DAY_EVERY = 5
 
 DEEPENING = f"""**How deep the daily goes.** Every exercise has a `depth`: 1 light, 2 personal,
-3 deep. A new couple starts at depth 1. Depth 2 becomes possible after {DEPTH_STEPS[1][0]}
-revealed days (daily or journey assignments both partners answered), depth 3 after
-{DEPTH_STEPS[0][0]}. On most days the daily is one of the deeper ones allowed (depth 2 or 3 once
+3 deep. A new couple starts at depth 1. Depth 2 becomes possible after {DEPTH_2_AFTER} revealed
+days (daily or journey assignments both partners answered; extras do not count), depth 3 after
+{DEPTH_3_AFTER}. On most days the daily is one of the deeper ones allowed (depth 2 or 3 once
 they are); every {LIGHT_DAY_EVERY}th day (a phase of its own per couple) is a lighter day that
 prefers depth 1. The choice stays deterministic from the couple and the date, and never
 repeats an exercise before every one the couple may get (their focus themes, at the depths
 allowed) has been given; then the one unseen the longest comes back. A preference gives way
 when nothing unseen is left in it. Journey days are the journey's own, at any depth.
-Solo mode (no partner yet) stays at depth 1 and 2: depth 2 after {DEPTH_STEPS[1][0]} answered
+Solo mode (no partner yet) stays at depth 1 and 2: depth 2 after {DEPTH_2_AFTER} answered
 solo days."""
 
 
@@ -171,7 +172,7 @@ def _choose(db: Session, catalog: Catalog, owner: Owner, day: date) -> tuple[Exe
 
 def deepest_depth(answered_days: int, solo: bool) -> int:
     """How deep the daily may go after this many answered days (see `DEEPENING`)."""
-    deepest = next((depth for after, depth in DEPTH_STEPS if answered_days >= after), 1)
+    deepest = 3 if answered_days >= DEPTH_3_AFTER else 2 if answered_days >= DEPTH_2_AFTER else 1
     return min(deepest, SOLO_DEEPEST) if solo else deepest
 
 
@@ -200,11 +201,10 @@ def choose_daily_exercise(
     pool = catalog.exercises(themes=set(offered))
     # Themes with nothing this shallow still offer what they have rather than nothing.
     allowed = [entry for entry in pool if entry.depth <= deepest] or pool
-    preferred: Callable[[ExerciseEntry], bool] = (
-        (lambda entry: entry.depth == 1) if light or deepest == 1 else (lambda e: e.depth >= 2)
-    )
     unseen = [entry for entry in allowed if entry.id not in last_seen]
-    for candidates in ([entry for entry in unseen if preferred(entry)], unseen):
+    light = light or deepest == 1
+    preferred = [entry for entry in unseen if (entry.depth == 1) is light]
+    for candidates in (preferred, unseen):
         if candidates:
             return _pick(candidates, seed)
     oldest = min(last_seen[entry.id] for entry in allowed)
