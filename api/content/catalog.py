@@ -12,17 +12,23 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from api.content.localization import DEFAULT_LANGUAGE, localize
-from api.content.schema import ExerciseSpec, ExerciseTranslation, ExerciseType, ThemeTranslation
+from api.content.schema import (
+    ExerciseSpec,
+    ExerciseTranslation,
+    ExerciseType,
+    JourneyTranslation,
+    Mechanism,
+    ThemeTranslation,
+)
 from api.content.versions import spec_of, translations_of
 from api.models import Exercise, ExerciseVersion, Journey, Theme
 
 
-@dataclass(frozen=True)
-class ThemeEntry:
-    slug: str
+class _Titled:
+    """A theme or a journey: a title and a description, in English and translated."""
+
     title: str
     description: str
-    sensitive: bool
     translations: Mapping[str, ThemeTranslation]
 
     def texts_in(self, language: str) -> tuple[str, ThemeTranslation]:
@@ -30,6 +36,15 @@ class ThemeEntry:
         if language in self.translations:
             return language, self.translations[language]
         return DEFAULT_LANGUAGE, ThemeTranslation(title=self.title, description=self.description)
+
+
+@dataclass(frozen=True)
+class ThemeEntry(_Titled):
+    slug: str
+    title: str
+    description: str
+    sensitive: bool
+    translations: Mapping[str, ThemeTranslation]
 
 
 @dataclass(frozen=True)
@@ -60,14 +75,25 @@ class ExerciseEntry:
     def type(self) -> ExerciseType:
         return ExerciseType(self.current.spec.type)
 
+    @property
+    def mechanism(self) -> Mechanism | None:
+        return self.current.spec.mechanism
+
+    @property
+    def depth(self) -> int:
+        """The current version's depth. One published before exercises were tagged counts as
+        personal (2): not given in a new couple's first days, not held back for the deepest."""
+        return self.current.spec.depth or 2
+
 
 @dataclass(frozen=True)
-class JourneyEntry:
+class JourneyEntry(_Titled):
     slug: str
     title: str
     description: str
     days: tuple[str, ...]
     retired: bool
+    translations: Mapping[str, JourneyTranslation]
 
 
 class Catalog:
@@ -86,6 +112,7 @@ class Catalog:
         self.languages = frozenset(
             {DEFAULT_LANGUAGE}
             | {language for theme in self._themes.values() for language in theme.translations}
+            | {language for entry in self._journeys.values() for language in entry.translations}
             | {
                 language
                 for entry in self._exercises.values()
@@ -117,15 +144,22 @@ class Catalog:
         return entry.versions.get(version) if entry else None
 
     def exercises(
-        self, themes: Collection[str] | None = None, type: ExerciseType | None = None
+        self,
+        themes: Collection[str] | None = None,
+        type: ExerciseType | None = None,
+        mechanism: Mechanism | None = None,
+        depth: int | None = None,
     ) -> list[ExerciseEntry]:
-        """The exercises on offer (not retired), by id, optionally of some themes or a type."""
+        """The exercises on offer (not retired), by id, optionally of some themes, a type, a
+        mechanism or a depth."""
         return [
             entry
             for entry in self._exercises.values()
             if not entry.retired
             and (themes is None or entry.theme in themes)
             and (type is None or entry.type == type)
+            and (mechanism is None or entry.mechanism == mechanism)
+            and (depth is None or entry.current.spec.depth == depth)
         ]
 
     def journeys(self) -> list[JourneyEntry]:
@@ -168,4 +202,10 @@ def exercise_entry(row: Exercise, versions: Iterable[ExerciseVersion]) -> Exerci
 
 
 def journey_entry(row: Journey) -> JourneyEntry:
-    return JourneyEntry(row.slug, row.title, row.description, tuple(row.days), row.retired)
+    translations = {
+        language: JourneyTranslation.model_validate(texts)
+        for language, texts in row.translations.items()
+    }
+    return JourneyEntry(
+        row.slug, row.title, row.description, tuple(row.days), row.retired, translations
+    )

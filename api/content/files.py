@@ -1,8 +1,13 @@
 """Reading the shipped content files into one validated, cross-checked bundle.
 
 Layout under `data/`: `themes/<slug>.yaml` (a theme and its exercises, in English),
-`journeys/<slug>.yaml`, `locales/<language>/<theme slug>.yaml` (a theme's translations).
+`journeys/<slug>.yaml`, `locales/<language>/<theme slug>.yaml` (a theme's translations) and
+`locales/<language>/journeys/<journey slug>.yaml` (a journey's).
 Any mistake stops the load with one `ContentFileError` naming the file, the item and the field.
+
+A language is complete or absent: a folder `locales/<language>/` must translate every theme,
+every exercise of it and every journey, so nobody meets a half-translated app. Every exercise
+says what it works on (`mechanism`) and how deep it goes (`depth`).
 """
 
 from collections.abc import Mapping
@@ -18,7 +23,9 @@ from api.content.localization import translation_problems
 from api.content.schema import (
     ExerciseSpec,
     ExerciseTranslation,
+    JourneyPack,
     JourneySpec,
+    JourneyTranslation,
     LocalePack,
     ThemeFile,
     ThemeSpec,
@@ -55,10 +62,16 @@ class ShippedExercise:
 
 
 @dataclass(frozen=True)
+class ShippedJourney:
+    spec: JourneySpec
+    translations: dict[str, JourneyTranslation] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class ContentBundle:
     themes: list[ShippedTheme]
     exercises: list[ShippedExercise]
-    journeys: list[JourneySpec]
+    journeys: list[ShippedJourney]
 
 
 def read_bundle(directory: Path = DATA_DIR) -> ContentBundle:
@@ -70,14 +83,61 @@ def read_bundle(directory: Path = DATA_DIR) -> ContentBundle:
         themes[theme.slug] = ShippedTheme(ThemeSpec(**theme.model_dump(exclude={"exercises"})))
         for exercise in theme.exercises:
             if exercise.id in exercises:
-                raise ContentFileError(path, exercise.id, "id", "another theme has this id")
+                other = exercises[exercise.id].theme
+                raise ContentFileError(
+                    path, exercise.id, "id", f"another exercise, in {other}, has this id"
+                )
+            _expect_tags(path, exercise)
             exercises[exercise.id] = ShippedExercise(theme.slug, exercise)
     for path in sorted((directory / "locales").glob("*/*.yaml")):
         _add_translations(path, _read(path, LocalePack), themes, exercises)
-    journeys = [
-        _read_journey(path, exercises) for path in sorted((directory / "journeys").glob("*.yaml"))
-    ]
-    return ContentBundle(list(themes.values()), list(exercises.values()), journeys)
+    journeys = {
+        journey.spec.slug: journey
+        for journey in (
+            _read_journey(path, exercises)
+            for path in sorted((directory / "journeys").glob("*.yaml"))
+        )
+    }
+    for path in sorted((directory / "locales").glob("*/journeys/*.yaml")):
+        _add_journey_translation(path, _read(path, JourneyPack), journeys)
+    bundle = ContentBundle(list(themes.values()), list(exercises.values()), list(journeys.values()))
+    for language_dir in sorted(p for p in (directory / "locales").glob("*") if p.is_dir()):
+        _expect_complete(language_dir, bundle)
+    return bundle
+
+
+def _expect_tags(path: Path, exercise: ExerciseSpec) -> None:
+    for name in ("mechanism", "depth"):
+        if getattr(exercise, name) is None:
+            raise ContentFileError(path, exercise.id, name, "Field required")
+
+
+def _expect_complete(language_dir: Path, bundle: ContentBundle) -> None:
+    """Every theme, exercise and journey translated into the folder's language."""
+    language = language_dir.name
+    for theme in bundle.themes:
+        if language not in theme.translations:
+            path, slug = language_dir / f"{theme.spec.slug}.yaml", theme.spec.slug
+            raise ContentFileError(
+                path, slug, None, f"missing: every theme needs a {language} pack"
+            )
+    for exercise in bundle.exercises:
+        if language not in exercise.translations:
+            raise ContentFileError(
+                language_dir / f"{exercise.theme}.yaml",
+                exercise.spec.id,
+                "exercises",
+                f"missing: every exercise of {exercise.theme} needs a {language} translation",
+            )
+    for journey in bundle.journeys:
+        if language not in journey.translations:
+            slug = journey.spec.slug
+            raise ContentFileError(
+                language_dir / "journeys" / f"{slug}.yaml",
+                slug,
+                None,
+                f"missing: every journey needs a {language} translation",
+            )
 
 
 def _add_translations(
@@ -106,13 +166,26 @@ def _add_translations(
         shipped.translations[pack.locale] = translation
 
 
-def _read_journey(path: Path, exercises: Mapping[str, ShippedExercise]) -> JourneySpec:
+def _read_journey(path: Path, exercises: Mapping[str, ShippedExercise]) -> ShippedJourney:
     journey = _read(path, JourneySpec)
     _expect_file_name(path, journey.slug)
     for day, exercise_id in enumerate(journey.days):
         if exercise_id not in exercises:
             raise ContentFileError(path, journey.slug, f"days.{day}", f"no exercise {exercise_id}")
-    return journey
+    return ShippedJourney(journey)
+
+
+def _add_journey_translation(
+    path: Path, pack: JourneyPack, journeys: Mapping[str, ShippedJourney]
+) -> None:
+    if pack.locale != path.parent.parent.name:
+        raise ContentFileError(path, pack.journey, "locale", "must match the folder name")
+    _expect_file_name(path, pack.journey, "journey")
+    if pack.journey not in journeys:
+        raise ContentFileError(path, pack.journey, "journey", "no journey file has this slug")
+    journeys[pack.journey].translations[pack.locale] = JourneyTranslation(
+        title=pack.title, description=pack.description
+    )
 
 
 def _expect_file_name(path: Path, slug: str, field_name: str = "slug") -> None:
@@ -137,7 +210,7 @@ def _read(path: Path, model: type[Model]) -> Model:
 def _locate(document: Any, error: ErrorDetails) -> tuple[str | None, str | None]:
     """The item (exercise id, else the file's own slug) and the field an error points at."""
     top = document if isinstance(document, dict) else {}
-    item: str | None = top.get("slug") or top.get("theme")
+    item: str | None = top.get("slug") or top.get("theme") or top.get("journey")
     loc = list(error["loc"])
     entries = top.get("exercises")
     if len(loc) >= 2 and loc[0] == "exercises" and isinstance(entries, list | dict):

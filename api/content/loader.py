@@ -23,10 +23,10 @@ from api.content.files import (
     DATA_DIR,
     ContentBundle,
     ShippedExercise,
+    ShippedJourney,
     ShippedTheme,
     read_bundle,
 )
-from api.content.schema import JourneySpec
 from api.models import Exercise, Journey, Theme
 from api.services.content import new_exercise, publish_version
 
@@ -100,11 +100,14 @@ def _reload_exercise(
     row.theme_slug, row.retired = shipped.theme, False
 
 
-def _load_journeys(db: Session, journeys: list[JourneySpec], report: LoadReport) -> None:
+def _load_journeys(db: Session, journeys: list[ShippedJourney], report: LoadReport) -> None:
     rows = {row.slug: row for row in db.exec(select(Journey))}
     for journey in journeys:
-        values = journey.model_dump() | {"retired": False}
-        _upsert(db, rows.pop(journey.slug, None), Journey, values, "journeys", report)
+        values = journey.spec.model_dump() | {
+            "translations": _dump(journey.translations),
+            "retired": False,
+        }
+        _upsert(db, rows.pop(journey.spec.slug, None), Journey, values, "journeys", report)
     _retire_unshipped(rows.values(), "journeys", report)
 
 

@@ -46,6 +46,25 @@ class ExerciseType(StrEnum):
     activity = "activity"
 
 
+class Mechanism(StrEnum):
+    """What an exercise works on, after the research on closeness it draws from."""
+
+    self_disclosure = "self-disclosure"
+    responsiveness = "responsiveness"
+    capitalization = "capitalization"
+    gratitude = "gratitude"
+    novelty = "novelty"
+    love_maps = "love-maps"
+    repair = "repair"
+    play = "play"
+    support = "support"
+
+
+Depth = Annotated[
+    int, Field(ge=1, le=3, description="How much it asks: 1 light, 2 personal, 3 deep.")
+]
+
+
 class ContentModel(BaseModel):
     # Frozen: the catalog shares these objects between requests, so nobody may change one.
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -68,11 +87,22 @@ Options = Annotated[
 Steps = Annotated[list[Text], Field(min_length=1, max_length=12)]
 
 
+_UNTAGGED = "Null only in a version published before exercises were tagged."
+
+
 class ExerciseBase(ContentModel):
     id: Slug = Field(description="Stable across versions.", examples=["trust-01"])
     title: Title
     prompt: Text
     why: Text = Field(description="Why this exercise helps, in a sentence.")
+    # Required in the content files and in a new exercise (`ThemeFile`, the API's
+    # `ExerciseIn`); null only in a version published before exercises were tagged.
+    mechanism: Mechanism | None = Field(
+        default=None, description=f"What the exercise works on. {_UNTAGGED}"
+    )
+    depth: Depth | None = Field(
+        default=None, description=f"1 light, 2 personal, 3 deep. {_UNTAGGED}"
+    )
 
 
 class OpenExercise(ExerciseBase):
@@ -180,9 +210,20 @@ class ThemeTranslation(ContentModel):
     description: Text
 
 
+class JourneyTranslation(ThemeTranslation):
+    """A journey's texts in another language; its days are exercises, translated as such."""
+
+
 class LocalePack(ThemeTranslation):
     """A locale pack file: one theme and its exercises in another language."""
 
     locale: Locale
     theme: Slug
     exercises: dict[Slug, ExerciseTranslation]
+
+
+class JourneyPack(JourneyTranslation):
+    """A journey's locale file: `locales/<language>/journeys/<journey slug>.yaml`."""
+
+    locale: Locale
+    journey: Slug

@@ -18,6 +18,8 @@ def version_row(
         exercise_id=spec.id,
         version=version,
         type=spec.type,
+        mechanism=spec.mechanism,
+        depth=spec.depth,
         body=_body(spec),
         translations=_translations(translations),
         published_at=published_at,
@@ -26,7 +28,10 @@ def version_row(
 
 def spec_of(row: ExerciseVersion) -> ExerciseSpec:
     """The version's exercise, typed: its `type` and that type's constraints and texts."""
-    return EXERCISE_SPEC.validate_python({"id": row.exercise_id, "type": row.type, **row.body})
+    tags = {"mechanism": row.mechanism, "depth": row.depth}
+    return EXERCISE_SPEC.validate_python(
+        {"id": row.exercise_id, "type": row.type, **tags, **row.body}
+    )
 
 
 def translations_of(row: ExerciseVersion) -> dict[str, ExerciseTranslation]:
@@ -40,15 +45,17 @@ def has_content(
     row: ExerciseVersion, spec: ExerciseSpec, translations: Mapping[str, ExerciseTranslation]
 ) -> bool:
     """Whether the row already publishes exactly this exercise and these translations."""
-    return (row.type, row.body, row.translations) == (
+    return (row.type, row.mechanism, row.depth, row.body, row.translations) == (
         spec.type,
+        spec.mechanism,
+        spec.depth,
         _body(spec),
         _translations(translations),
     )
 
 
 def _body(spec: ExerciseSpec) -> dict[str, Any]:
-    return spec.model_dump(mode="json", exclude={"id", "type"})
+    return spec.model_dump(mode="json", exclude={"id", "type", "mechanism", "depth"})
 
 
 def _translations(translations: Mapping[str, ExerciseTranslation]) -> dict[str, Any]:

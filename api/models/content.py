@@ -1,8 +1,9 @@
 """The content tables: themes, exercises and their immutable versions, journeys.
 
 An exercise's row says where it stands (theme, current version, retired); each version holds
-what was published: its type and the type's fields as JSON, readable as `EXERCISE_SPEC`
-with the exercise id, plus its translations. Assignments name (exercise id, version), so
+what was published: its type, what it works on (`mechanism`) and how deep it goes (`depth`),
+the type's fields as JSON, readable as `EXERCISE_SPEC` with the exercise id, plus its
+translations. Assignments name (exercise id, version), so
 the version a couple was given never changes under them.
 """
 
@@ -57,6 +58,10 @@ class ExerciseVersion(SQLModel, table=True):
     )
     version: int = Field(primary_key=True)
     type: str = Field(max_length=16)
+    # Columns of their own, not in `body`: daily delivery and reports select by them. Null only
+    # in versions published before exercises were tagged.
+    mechanism: str | None = Field(default=None, max_length=32)
+    depth: int | None = None
     # The type's fields and English texts, e.g. {"title", "prompt", "why", "options", ...}.
     body: dict[str, Any] = Field(sa_column=_json())
     # {language: ExerciseTranslation}
@@ -70,6 +75,8 @@ class Journey(SQLModel, table=True):
     description: str = Field(max_length=1000)
     # Exercise ids, one per day, in order.
     days: list[str] = Field(sa_column=_json())
+    # {language: {title, description}}
+    translations: dict[str, Any] = Field(default_factory=dict, sa_column=_json())
     # Retired journeys are no longer offered; couples already on one can finish it.
     retired: bool = False
     source_digest: str | None = Field(default=None, max_length=64)

@@ -101,7 +101,9 @@ def _render_one(
     summary="Today's assignment",
     description=(
         "The couple's exercise of the couple's local day, the same for both partners; for a "
-        "user with no partner, their solo one. Made by the day's first request."
+        "user with no partner, their solo one. Made by the day's first request: the next day "
+        "of the couple's journey if one is active, else an exercise of the couple's focus "
+        "themes (all but the sensitive ones when none are chosen).\n\n" + delivery.DEEPENING
     ),
     responses=problem_responses(401, 503),
 )

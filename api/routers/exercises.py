@@ -7,7 +7,7 @@ from fastapi.openapi.models import Example
 
 from api.content.catalog import exercise_entry
 from api.content.localization import DEFAULT_LANGUAGE
-from api.content.schema import EXERCISE_SPEC, ExerciseType
+from api.content.schema import EXERCISE_SPEC, Depth, ExerciseType, Mechanism
 from api.deps import Now, Scoped
 from api.errors import NotFound, problem_responses
 from api.idempotency import IdempotencyDep
@@ -37,6 +37,8 @@ NEW_EXERCISE_EXAMPLES: dict[str, Example] = {
             "title": "A promise kept",
             "prompt": "Which promise of mine mattered most to you this year?",
             "why": "Naming kept promises shows what trust is made of for each of you.",
+            "mechanism": "gratitude",
+            "depth": 2,
             "max_length": 1000,
         },
     },
@@ -49,6 +51,8 @@ NEW_EXERCISE_EXAMPLES: dict[str, Example] = {
             "title": "Sunday plans",
             "prompt": "A lazy morning in, or an early walk out?",
             "why": "Small preferences are easy ways to surprise each other.",
+            "mechanism": "love-maps",
+            "depth": 1,
             "options": [{"id": "a", "label": "A lazy morning in"}, {"id": "b", "label": "A walk"}],
         },
     },
@@ -74,10 +78,21 @@ def list_exercises(
     exercise_type: Annotated[
         ExerciseType | None, Query(alias="type", description="Only this type.")
     ] = None,
+    mechanism: Annotated[
+        Mechanism | None, Query(description="Only those working on this mechanism.")
+    ] = None,
+    depth: Annotated[
+        Depth | None, Query(description="Only this depth: 1 light, 2 personal, 3 deep.")
+    ] = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> ExercisePage:
-    offered = catalog.exercises(themes=None if theme is None else {theme}, type=exercise_type)
+    offered = catalog.exercises(
+        themes=None if theme is None else {theme},
+        type=exercise_type,
+        mechanism=mechanism,
+        depth=depth,
+    )
     page, next_cursor = page_after(offered, lambda entry: entry.id, cursor, limit)
     items = [exercise_out(exercise, exercise.current, language) for exercise in page]
     serve_published(response, [item.language for item in items], language)

@@ -7,7 +7,7 @@ from api.content.localization import DEFAULT_LANGUAGE
 from api.deps import Scoped
 from api.errors import NotFound, problem_responses
 from api.idempotency import IdempotencyDep
-from api.routers.content import CatalogDep, EditorSession, serve_published
+from api.routers.content import CatalogDep, EditorSession, Language, serve_published
 from api.schemas.content import JourneyIn, JourneyOut, JourneyPage, JourneyPatchIn
 from api.schemas.fields import PathId
 from api.schemas.pagination import DEFAULT_LIMIT, Cursor, Limit, page_after
@@ -28,15 +28,21 @@ _READ = [Scoped(Scope.exercises_read)]
     dependencies=_READ,
     name="list",
     summary="List the journeys on offer",
-    description="By slug; retired journeys are left out. Start one with `PUT /v1/couple/journey`.",
+    description="By slug, in the caller's language; retired journeys are left out. Start one "
+    "with `PUT /v1/couple/journey`.",
     responses=problem_responses(401, 422),
 )
 def list_journeys(
-    catalog: CatalogDep, response: Response, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
+    catalog: CatalogDep,
+    language: Language,
+    response: Response,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
 ) -> JourneyPage:
     page, next_cursor = page_after(catalog.journeys(), lambda journey: journey.slug, cursor, limit)
-    serve_published(response, [DEFAULT_LANGUAGE], DEFAULT_LANGUAGE)  # journeys are in English
-    return JourneyPage(items=[journey_out(journey) for journey in page], next_cursor=next_cursor)
+    items = [journey_out(journey, language) for journey in page]
+    serve_published(response, [item.language for item in items], language)
+    return JourneyPage(items=items, next_cursor=next_cursor)
 
 
 @router.get(
@@ -46,12 +52,13 @@ def list_journeys(
     description="Retired journeys stay readable: couples already on one can finish it.",
     responses=problem_responses(401, 404, 422),
 )
-def get(slug: PathId, catalog: CatalogDep, response: Response) -> JourneyOut:
+def get(slug: PathId, catalog: CatalogDep, language: Language, response: Response) -> JourneyOut:
     journey = catalog.journey(slug)
     if journey is None:
         raise NotFound("No such journey.")
-    serve_published(response, [DEFAULT_LANGUAGE], DEFAULT_LANGUAGE)
-    return journey_out(journey)
+    body = journey_out(journey, language)
+    serve_published(response, [body.language], language)
+    return body
 
 
 @router.post(
@@ -62,7 +69,7 @@ def get(slug: PathId, catalog: CatalogDep, response: Response) -> JourneyOut:
     responses=problem_responses(401, 403, 409, 422),
 )
 def create(body: JourneyIn, db: EditorSession, idempotency: IdempotencyDep) -> JourneyOut:
-    created = journey_out(journey_entry(content.create_journey(db, body)))
+    created = journey_out(journey_entry(content.create_journey(db, body)), DEFAULT_LANGUAGE)
     return idempotency.remember(created, status.HTTP_201_CREATED)
 
 
@@ -74,7 +81,8 @@ def create(body: JourneyIn, db: EditorSession, idempotency: IdempotencyDep) -> J
 )
 def update(slug: PathId, body: JourneyPatchIn, db: EditorSession) -> JourneyOut:
     changes = body.model_dump(include=body.model_fields_set)
-    return journey_out(journey_entry(content.update_journey(db, slug, changes)))
+    journey = content.update_journey(db, slug, changes)
+    return journey_out(journey_entry(journey), DEFAULT_LANGUAGE)
 
 
 @router.delete(

@@ -56,6 +56,8 @@ _ASSIGNMENT: JsonDict = {
         "title": "When I could count on you",
         "prompt": "Describe a specific moment when you felt you could truly count on your partner.",
         "why": "Recalling reliable moments reminds you both what trust looks like in action.",
+        "mechanism": "gratitude",
+        "depth": 2,
         "follow_up": "Did your partner know at the time how much that moment mattered?",
         "max_length": 1000,
         "version": 1,

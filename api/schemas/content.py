@@ -12,8 +12,10 @@ from api.content.schema import (
     ActivityExercise,
     ChoiceExercise,
     Days,
+    Depth,
     GuessExercise,
     JourneySpec,
+    Mechanism,
     OpenExercise,
     Options,
     ScaleExercise,
@@ -129,26 +131,31 @@ class ExercisePage(Page[ExerciseOut]):
 
 
 class NewExercise(BaseModel):
+    """What a new exercise must say besides its content (first among the bases of each type's
+    model below, so `mechanism` and `depth` are required there, as in the content files)."""
+
     theme: Slug = Field(description="The slug of the theme it belongs to.")
+    mechanism: Mechanism = Field(description="What the exercise works on.")
+    depth: Depth
 
 
-class OpenExerciseIn(OpenExercise, NewExercise):
+class OpenExerciseIn(NewExercise, OpenExercise):
     """A new free-text exercise."""
 
 
-class ChoiceExerciseIn(ChoiceExercise, NewExercise):
+class ChoiceExerciseIn(NewExercise, ChoiceExercise):
     """A new choice exercise."""
 
 
-class ScaleExerciseIn(ScaleExercise, NewExercise):
+class ScaleExerciseIn(NewExercise, ScaleExercise):
     """A new scale exercise."""
 
 
-class GuessExerciseIn(GuessExercise, NewExercise):
+class GuessExerciseIn(NewExercise, GuessExercise):
     """A new guess exercise."""
 
 
-class ActivityExerciseIn(ActivityExercise, NewExercise):
+class ActivityExerciseIn(NewExercise, ActivityExercise):
     """A new activity."""
 
 
@@ -165,13 +172,15 @@ class ExercisePatchIn(ChangesIn):
     nullable = frozenset({"follow_up"})
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [{"prompt": "When did you last feel you could count on me?"}]
+            "examples": [{"prompt": "When did you last feel you could count on me?", "depth": 2}]
         }
     )
 
     title: Title | None = None
     prompt: Text | None = None
     why: Text | None = None
+    mechanism: Mechanism | None = None
+    depth: Depth | None = None
     follow_up: Text | None = None
     max_length: int | None = None
     options: Options | None = None
@@ -190,6 +199,7 @@ class JourneyOut(ResponseBody):
     description: str
     days: list[str] = Field(description="Exercise ids, one per day, in order.")
     retired: bool = Field(description="No longer offered; couples already on it can finish it.")
+    language: str = LANGUAGE
 
 
 class JourneyPage(Page[JourneyOut]):

@@ -31,11 +31,13 @@ def exercise_out(exercise: ExerciseEntry, version: VersionEntry, language: str) 
     return _EXERCISE_OUT.validate_python(spec.model_dump() | published)
 
 
-def journey_out(journey: JourneyEntry) -> JourneyOut:
+def journey_out(journey: JourneyEntry, language: str) -> JourneyOut:
+    served, texts = journey.texts_in(language)
     return JourneyOut(
         slug=journey.slug,
-        title=journey.title,
-        description=journey.description,
+        title=texts.title,
+        description=texts.description,
         days=list(journey.days),
         retired=journey.retired,
+        language=served,
     )

@@ -4,15 +4,21 @@ The day's assignment is looked up by its `day_key`; the first request of a day c
 a short write transaction of its own (INSERT ... ON CONFLICT DO NOTHING on the unique key),
 so both partners asking in the same instant get the one assignment. The choice is a pure
 function of the couple, the date and their history, so a lost race chooses the same.
+
+Deepening (the rule `GET /v1/today` documents, `DEEPENING`): what the couple has answered
+together decides how deep the daily may go, and every fifth day is a lighter one.
 """
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import bindparam, case, func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
 
 from api.content.catalog import Catalog, ExerciseEntry, JourneyEntry
@@ -29,6 +35,35 @@ class Kind:
     journey = "journey"
     extra = "extra"
     solo = "solo"
+
+
+# Closeness grows through disclosure that deepens step by step as it is met (Aron et al. 1997;
+# SPEC.md §5): deeper exercises open up as the couple answers together.
+DEPTH_2_AFTER = 7
+DEPTH_3_AFTER = 21
+SOLO_DEEPEST = 2  # alone, nobody answers back yet: personal, not deep
+LIGHT_DAY_EVERY = 5
+
+DEEPENING = f"""**How deep the daily goes.** Every exercise has a `depth`: 1 light, 2 personal,
+3 deep. A new couple starts at depth 1. Depth 2 becomes possible after {DEPTH_2_AFTER} revealed
+days (daily or journey assignments both partners answered; extras do not count), depth 3 after
+{DEPTH_3_AFTER}. On most days the daily is one of the deeper ones allowed (depth 2 or 3 once
+they are); every {LIGHT_DAY_EVERY}th day (a phase of its own per couple) is a lighter day that
+prefers depth 1. The choice stays deterministic from the couple and the date, and never
+repeats an exercise before every one the couple may get (their focus themes, at the depths
+allowed) has been given; then the one unseen the longest comes back. A preference gives way
+when nothing unseen is left in it. Journey days are the journey's own, at any depth.
+Solo mode (no partner yet) stays at depth 1 and 2: depth 2 after {DEPTH_2_AFTER} answered
+solo days."""
+
+
+@dataclass(frozen=True)
+class History:
+    """What an owner has had: when each exercise was last given, and how many days they have
+    answered (a couple: together, i.e. revealed; a solo user: at all)."""
+
+    last_seen: dict[str, date]
+    answered_days: int
 
 
 @dataclass(frozen=True)
@@ -127,29 +162,61 @@ def _choose(db: Session, catalog: Catalog, owner: Owner, day: date) -> tuple[Exe
         couple.journey_slug = None  # finished (or gone): back to the focus themes
         changes.stamp(db, owner.space, couple)
     themes = (couple.focus_themes if couple else []) or catalog.everyday_theme_slugs()
+    history = _history(db, owner)
+    deepest = deepest_depth(history.answered_days, solo=couple is None)
+    light = is_light_day(owner.space, day)
     seed = _seed(owner.space, day)
-    return choose_daily_exercise(catalog, themes, _last_seen(db, owner), seed), (
-        Kind.daily if couple else Kind.solo
-    )
+    exercise = choose_daily_exercise(catalog, themes, history.last_seen, seed, deepest, light)
+    return exercise, Kind.daily if couple else Kind.solo
+
+
+def deepest_depth(answered_days: int, solo: bool) -> int:
+    """How deep the daily may go after this many answered days (see `DEEPENING`)."""
+    deepest = 3 if answered_days >= DEPTH_3_AFTER else 2 if answered_days >= DEPTH_2_AFTER else 1
+    return min(deepest, SOLO_DEEPEST) if solo else deepest
+
+
+def is_light_day(owner_space: str, day: date) -> bool:
+    """Every `LIGHT_DAY_EVERY`th day, each owner with a phase of its own."""
+    return (day.toordinal() + _seed(owner_space)) % LIGHT_DAY_EVERY == 0
 
 
 def choose_daily_exercise(
-    catalog: Catalog, themes: list[str], last_seen: dict[str, date], seed: int
+    catalog: Catalog,
+    themes: list[str],
+    last_seen: dict[str, date],
+    seed: int,
+    deepest: int = 3,
+    light: bool = False,
 ) -> ExerciseEntry:
-    """A theme picked by the seed, then an exercise of it this owner never had; when the
-    theme has run out, one of those unseen the longest comes back."""
+    """An exercise of the themes no deeper than `deepest` that this owner never had: of the
+    preferred depths if one is left (depth 1 on a light day or while nothing deeper is
+    allowed, else the deeper ones), else of any allowed depth; once all were given, one of
+    those unseen the longest comes back."""
     offered = sorted(t for t in themes if catalog.exercise_count(t) > 0)
     if not offered:
         offered = sorted(t for t in catalog.everyday_theme_slugs() if catalog.exercise_count(t))
     if not offered:
         raise ServiceUnavailable("No exercises are loaded yet; run `python -m api load-content`.")
-    theme = offered[seed % len(offered)]
-    pool = catalog.exercises(themes={theme})
-    unseen = [entry for entry in pool if entry.id not in last_seen]
-    if not unseen:
-        oldest = min(last_seen[entry.id] for entry in pool)
-        unseen = [entry for entry in pool if last_seen[entry.id] == oldest]
-    return unseen[(seed // len(offered)) % len(unseen)]
+    pool = catalog.exercises(themes=set(offered))
+    # Themes with nothing this shallow still offer what they have rather than nothing.
+    allowed = [entry for entry in pool if entry.depth <= deepest] or pool
+    unseen = [entry for entry in allowed if entry.id not in last_seen]
+    light = light or deepest == 1
+    preferred = [entry for entry in unseen if (entry.depth == 1) is light]
+    for candidates in (preferred, unseen):
+        if candidates:
+            return _pick(candidates, seed)
+    oldest = min(last_seen[entry.id] for entry in allowed)
+    return _pick([entry for entry in allowed if last_seen[entry.id] == oldest], seed)
+
+
+def _pick(candidates: Sequence[ExerciseEntry], seed: int) -> ExerciseEntry:
+    """A theme by the seed, then one of its candidates: the days spread over the themes."""
+    themes = sorted({entry.theme for entry in candidates})
+    theme = themes[seed % len(themes)]
+    of_theme = [entry for entry in candidates if entry.theme == theme]
+    return of_theme[(seed // len(themes)) % len(of_theme)]
 
 
 def journey_step(db: Session, couple: Couple) -> int:
@@ -170,20 +237,29 @@ def journey_of(catalog: Catalog, couple: Couple) -> JourneyEntry | None:
     return catalog.journey(couple.journey_slug) if couple.journey_slug else None
 
 
-def _last_seen(db: Session, owner: Owner) -> dict[str, date]:
-    owned = (
-        Assignment.couple_id == owner.couple.id
-        if owner.couple
-        else Assignment.solo_user_id == owner.user.id
+def _history(db: Session, owner: Owner) -> History:
+    """One query over the owner's assignments (by the owner's index on local_date)."""
+    answered: Mapped[Any]
+    if owner.couple is not None:
+        owned = col(Assignment.couple_id) == owner.couple.id
+        kinds, answered = [Kind.daily, Kind.journey], col(Assignment.revealed_at)
+    else:
+        owned = col(Assignment.solo_user_id) == owner.user.id
+        kinds, answered = [Kind.solo], col(Answer.id)
+    # COUNT skips the nulls: unanswered days, and kinds that do not deepen (extras).
+    days = func.count(case((col(Assignment.kind).in_(kinds), answered)))
+    statement = select(Assignment.exercise_id, func.max(Assignment.local_date), days).where(owned)
+    if owner.couple is None:
+        # A solo assignment holds only its owner's answer: one row per answered day.
+        statement = statement.outerjoin(Answer, col(Answer.assignment_id) == Assignment.id)
+    rows = db.exec(statement.group_by(col(Assignment.exercise_id))).all()
+    return History(
+        last_seen={exercise_id: seen for exercise_id, seen, _ in rows},
+        answered_days=sum(answered for _, _, answered in rows),
     )
-    rows = db.exec(
-        select(Assignment.exercise_id, func.max(Assignment.local_date))
-        .where(owned)
-        .group_by(col(Assignment.exercise_id))
-    ).all()
-    return dict(rows)
 
 
-def _seed(owner_key: str, day: date) -> int:
-    digest = hashlib.sha256(f"{owner_key}:{day.isoformat()}".encode()).digest()
+def _seed(owner_key: str, day: date | None = None) -> int:
+    key = owner_key if day is None else f"{owner_key}:{day.isoformat()}"
+    digest = hashlib.sha256(key.encode()).digest()
     return int.from_bytes(digest[:8], "big")

@@ -10,6 +10,17 @@ from tests.factories import bearer, register
 from tests.routers.test_auth import assert_problem
 
 TYPES = {"open", "choice", "scale", "guess", "activity"}
+MECHANISMS = {
+    "self-disclosure",
+    "responsiveness",
+    "capitalization",
+    "gratitude",
+    "novelty",
+    "love-maps",
+    "repair",
+    "play",
+    "support",
+}
 
 pytestmark = pytest.mark.usefixtures("content")
 
@@ -75,24 +86,57 @@ class TestThemes:
         assert_problem(response, 401)
         assert response.headers["www-authenticate"] == "Bearer"
 
-    def test_spanish_where_translated(self, client: TestClient, headers: dict[str, str]) -> None:
+    def test_every_theme_in_spanish(self, client: TestClient, headers: dict[str, str]) -> None:
         response = client.get("/v1/themes", headers=headers | {"Accept-Language": "es"})
         themes = {theme["slug"]: theme for theme in response.json()["items"]}
         assert themes["laughter-play"]["title"] == "Risas y juego"
-        assert themes["laughter-play"]["language"] == "es"
-        assert themes["trust"]["language"] == "en"
-        assert response.headers["content-language"] == "es, en"
+        assert {theme["language"] for theme in themes.values()} == {"es"}
+        assert response.headers["content-language"] == "es"
 
 
 class TestExerciseList:
-    def test_at_least_150_exercises_of_all_five_types(
-        self, client: TestClient, headers: dict[str, str]
-    ) -> None:
+    def test_a_year_of_exercises(self, client: TestClient, headers: dict[str, str]) -> None:
+        """SPEC.md §4: at least 365, every theme at least 25, every type at least 50, each
+        tagged with what it works on and how deep it goes."""
         exercises = walk(client, headers, "/v1/exercises", limit=100)
-        assert len(exercises) >= 150
+        assert len(exercises) >= 365
         types = Counter(exercise["type"] for exercise in exercises)
         assert set(types) == TYPES
-        assert min(types.values()) >= 15
+        assert min(types.values()) >= 50, types
+        themes = Counter(exercise["theme"] for exercise in exercises)
+        assert len(themes) == 11 and min(themes.values()) >= 25, themes
+        assert {exercise["mechanism"] for exercise in exercises} == MECHANISMS
+        assert {exercise["depth"] for exercise in exercises} == {1, 2, 3}
+        # A year of dailies for a couple with no focus themes: the sensitive theme is opt-in.
+        assert sum(count for theme, count in themes.items() if theme != "hard-seasons") >= 365
+
+    @pytest.mark.parametrize("mechanism", sorted(MECHANISMS))
+    def test_filter_by_mechanism(
+        self, client: TestClient, headers: dict[str, str], mechanism: str
+    ) -> None:
+        found = walk(client, headers, "/v1/exercises", mechanism=mechanism, limit=100)
+        assert found and {exercise["mechanism"] for exercise in found} == {mechanism}
+
+    def test_filter_by_depth(self, client: TestClient, headers: dict[str, str]) -> None:
+        every = walk(client, headers, "/v1/exercises", limit=100)
+        by_depth = [walk(client, headers, "/v1/exercises", depth=d, limit=100) for d in (1, 2, 3)]
+        for depth, found in enumerate(by_depth, start=1):
+            assert found and {exercise["depth"] for exercise in found} == {depth}
+        assert sum(len(found) for found in by_depth) == len(every)
+        first = every[0]
+        filters = {name: first[name] for name in ("theme", "depth", "mechanism")}
+        combined = walk(client, headers, "/v1/exercises", **filters)
+        assert first in combined
+        assert combined == [e for e in every if all(e[k] == v for k, v in filters.items())]
+
+    @pytest.mark.parametrize(
+        ("name", "value"), [("depth", "4"), ("depth", "0"), ("depth", "deep"), ("mechanism", "x")]
+    )
+    def test_bad_filter(
+        self, client: TestClient, headers: dict[str, str], name: str, value: str
+    ) -> None:
+        response = client.get("/v1/exercises", headers=headers, params={name: value})
+        assert assert_problem(response, 422)["errors"][0]["loc"] == ["query", name]
 
     def test_filters_by_theme_and_type(self, client: TestClient, headers: dict[str, str]) -> None:
         trust = walk(client, headers, "/v1/exercises", theme="trust", limit=100)
@@ -119,8 +163,11 @@ class TestExerciseList:
         assert body["next_cursor"]
 
     def test_last_page_has_no_cursor(self, client: TestClient, headers: dict[str, str]) -> None:
-        body = client.get("/v1/exercises", headers=headers, params={"theme": "trust"}).json()
-        assert len(body["items"]) == 15
+        themes = client.get("/v1/themes", headers=headers).json()["items"]
+        trust = next(theme for theme in themes if theme["slug"] == "trust")["exercise_count"]
+        params = {"theme": "trust", "limit": 100}
+        body = client.get("/v1/exercises", headers=headers, params=params).json()
+        assert len(body["items"]) == trust < 100
         assert body["next_cursor"] is None
 
     @pytest.mark.parametrize("limit", [0, 101, -1])
@@ -147,6 +194,7 @@ class TestExerciseList:
 class TestExercise:
     def test_each_type_has_its_fields(self, client: TestClient, headers: dict[str, str]) -> None:
         common = {"id", "theme", "type", "title", "prompt", "why", "version", "retired", "language"}
+        common |= {"mechanism", "depth"}
         fields = {
             "open": {"follow_up", "max_length"},
             "choice": {"follow_up", "options", "max_choices"},
@@ -216,30 +264,22 @@ class TestLanguages:
         assert response.headers["content-language"] == served
         assert response.json()["language"] == served
 
-    def test_untranslated_falls_back_to_english(
-        self, client: TestClient, headers: dict[str, str]
-    ) -> None:
-        response = self.get(client, headers, "trust-01", "es")
-        assert response.headers["content-language"] == "en"
-        assert response.json()["language"] == "en"
-
-    def test_a_mixed_page_names_both(self, client: TestClient, headers: dict[str, str]) -> None:
-        response = client.get(
-            "/v1/exercises",
-            headers=headers | {"Accept-Language": "es"},
-            params={"limit": 100},
-        )
-        languages = {exercise["language"] for exercise in response.json()["items"]}
-        assert languages == {"es", "en"}
-        assert response.headers["content-language"] == "es, en"
+    def test_every_exercise_in_spanish(self, client: TestClient, headers: dict[str, str]) -> None:
+        spanish = headers | {"Accept-Language": "es"}
+        exercises = walk(client, spanish, "/v1/exercises", limit=100)
+        assert {exercise["language"] for exercise in exercises} == {"es"}
+        english = {e["id"]: e for e in walk(client, headers, "/v1/exercises", limit=100)}
+        assert english.keys() == {exercise["id"] for exercise in exercises}
+        for exercise in exercises:
+            assert exercise["prompt"] != english[exercise["id"]]["prompt"], exercise["id"]
 
 
 class TestJourneys:
-    def test_at_least_four_of_five_to_ten_days(
+    def test_at_least_eight_of_five_to_ten_days(
         self, client: TestClient, headers: dict[str, str]
     ) -> None:
         journeys = walk(client, headers, "/v1/journeys")
-        assert len(journeys) >= 4
+        assert len(journeys) >= 8
         for journey in journeys:
             assert 5 <= len(journey["days"]) <= 10, journey["slug"]
             for exercise_id in journey["days"]:
@@ -253,6 +293,21 @@ class TestJourneys:
         journey = response.json()
         assert journey["title"] == "Seven days of trust"
         assert journey["days"][0] == "trust-01" and journey["retired"] is False
+
+    def test_in_spanish(self, client: TestClient, headers: dict[str, str]) -> None:
+        spanish = headers | {"Accept-Language": "es-ES"}
+        response = client.get("/v1/journeys/seven-days-of-trust", headers=spanish)
+        assert response.headers["content-language"] == "es"
+        journey = response.json()
+        assert journey["language"] == "es" and journey["title"] == "Siete días de confianza"
+        english = walk(client, headers, "/v1/journeys")
+        response = client.get("/v1/journeys", headers=spanish, params={"limit": 100})
+        assert response.headers["content-language"] == "es"
+        journeys = response.json()["items"]
+        assert {journey["language"] for journey in journeys} == {"es"}
+        for theirs, ours in zip(english, journeys, strict=True):
+            assert theirs["days"] == ours["days"] and theirs["title"] != ours["title"]
+        assert client.get("/v1/journeys", headers=headers).headers["content-language"] == "en"
 
     def test_unknown_journey(self, client: TestClient, headers: dict[str, str]) -> None:
         assert_problem(client.get("/v1/journeys/no-such-journey", headers=headers), 404)

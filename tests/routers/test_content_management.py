@@ -21,8 +21,16 @@ NEW_CHOICE = {
     "title": "Small promises",
     "prompt": "Which small promise matters most to you?",
     "why": "Small promises kept are how trust grows.",
+    "mechanism": "self-disclosure",
+    "depth": 1,
     "options": [{"id": "a", "label": "Being on time"}, {"id": "b", "label": "Calling back"}],
 }
+
+
+def theme_count(client: TestClient, headers: dict[str, str], slug: str) -> int:
+    themes = client.get("/v1/themes", headers=headers).json()["items"]
+    count: int = next(t for t in themes if t["slug"] == slug)["exercise_count"]
+    return count
 
 
 def make_admin(database_url: str, tokens: dict[str, Any]) -> None:
@@ -71,17 +79,26 @@ class TestCreateExercise:
     def test_publishes_version_one(
         self, client: TestClient, admin: dict[str, str], user: dict[str, str]
     ) -> None:
+        before = theme_count(client, user, "trust")
         response = client.post("/v1/exercises", headers=admin, json=NEW_CHOICE)
         assert response.status_code == 201, response.text
         assert response.headers["cache-control"] == "no-store"
         created = response.json()
         assert created["version"] == 1 and created["max_choices"] == 1
+        assert (created["mechanism"], created["depth"]) == ("self-disclosure", 1)
         assert created["theme"] == "trust" and created["language"] == "en"
         assert client.get("/v1/exercises/trust-new-choice", headers=user).json() == created
-        trust = client.get("/v1/exercises", headers=user, params={"theme": "trust"}).json()
+        trust = client.get(
+            "/v1/exercises", headers=user, params={"theme": "trust", "limit": 100}
+        ).json()
         assert "trust-new-choice" in [exercise["id"] for exercise in trust["items"]]
-        themes = client.get("/v1/themes", headers=user).json()["items"]
-        assert next(t for t in themes if t["slug"] == "trust")["exercise_count"] == 16
+        assert theme_count(client, user, "trust") == before + 1
+        light = client.get(
+            "/v1/exercises",
+            headers=user,
+            params={"theme": "trust", "depth": 1, "mechanism": "self-disclosure", "limit": 100},
+        ).json()
+        assert "trust-new-choice" in [exercise["id"] for exercise in light["items"]]
 
     def test_a_retry_with_the_same_idempotency_key_creates_nothing(
         self, client: TestClient, admin: dict[str, str]
@@ -107,6 +124,9 @@ class TestCreateExercise:
             ({"options": [{"id": "a", "label": "Only"}]}, ["body", "choice", "options"]),
             ({"type": "essay"}, ["body", "type"]),
             ({"id": "Not A Slug"}, ["body", "choice", "id"]),
+            ({"mechanism": "flattery"}, ["body", "choice", "mechanism"]),
+            ({"depth": 4}, ["body", "choice", "depth"]),
+            ({"depth": 0}, ["body", "choice", "depth"]),
         ],
     )
     def test_invalid_exercise(
@@ -114,6 +134,29 @@ class TestCreateExercise:
     ) -> None:
         response = client.post("/v1/exercises", headers=admin, json=NEW_CHOICE | change)
         assert assert_problem(response, 422)["errors"][0]["loc"] == loc
+
+    def test_in_english_until_translated(
+        self, client: TestClient, admin: dict[str, str], user: dict[str, str]
+    ) -> None:
+        client.post("/v1/exercises", headers=admin, json=NEW_CHOICE)
+        spanish = user | {"Accept-Language": "es"}
+        response = client.get("/v1/exercises/trust-new-choice", headers=spanish)
+        assert response.headers["content-language"] == "en"
+        assert response.json()["language"] == "en"
+        # A page with it and translated ones names both languages, the asked-for first.
+        page = client.get("/v1/exercises", headers=spanish, params={"theme": "trust", "limit": 100})
+        assert {exercise["language"] for exercise in page.json()["items"]} == {"es", "en"}
+        assert page.headers["content-language"] == "es, en"
+
+    @pytest.mark.parametrize("field", ["mechanism", "depth"])
+    def test_mechanism_and_depth_are_required(
+        self, client: TestClient, admin: dict[str, str], field: str
+    ) -> None:
+        body = {name: value for name, value in NEW_CHOICE.items() if name != field}
+        response = client.post("/v1/exercises", headers=admin, json=body)
+        problem = assert_problem(response, 422)
+        assert problem["errors"][0]["loc"] == ["body", "choice", field]
+        assert problem["errors"][0]["msg"] == "Field required"
 
 
 class TestEditExercise:
@@ -151,6 +194,24 @@ class TestEditExercise:
         first = client.get("/v1/exercises/laughter-play-02?version=1", headers=user | spanish)
         assert first.json()["language"] == "es"
 
+    def test_a_new_depth_or_mechanism_is_a_new_version(
+        self, client: TestClient, admin: dict[str, str], user: dict[str, str]
+    ) -> None:
+        before = client.get("/v1/exercises/trust-01", headers=user).json()
+        deeper = 3 if before["depth"] != 3 else 2
+        other = "play" if before["mechanism"] != "play" else "novelty"
+        edited = client.patch("/v1/exercises/trust-01", headers=admin, json={"depth": deeper})
+        assert edited.status_code == 200, edited.text
+        assert (edited.json()["version"], edited.json()["depth"]) == (2, deeper)
+        response = client.patch("/v1/exercises/trust-01", headers=admin, json={"mechanism": other})
+        assert (response.json()["version"], response.json()["mechanism"]) == (3, other)
+        first = client.get("/v1/exercises/trust-01?version=1", headers=user).json()
+        assert (first["mechanism"], first["depth"]) == (before["mechanism"], before["depth"])
+        listed = client.get(
+            "/v1/exercises", headers=user, params={"mechanism": other, "depth": deeper}
+        ).json()
+        assert "trust-01" in [exercise["id"] for exercise in listed["items"]]
+
     def test_no_change_publishes_nothing(self, client: TestClient, admin: dict[str, str]) -> None:
         title = client.get("/v1/exercises/trust-01", headers=admin).json()["title"]
         response = client.patch("/v1/exercises/trust-01", headers=admin, json={"title": title})
@@ -170,6 +231,9 @@ class TestEditExercise:
             ("laughter-play-01", {"title": None}, ["body", "title"]),
             ("laughter-play-01", {"type": "choice"}, ["body", "type"]),
             ("laughter-play-01", {"version": 3}, ["body", "version"]),
+            ("laughter-play-01", {"depth": 4}, ["body", "depth"]),
+            ("laughter-play-01", {"depth": None}, ["body", "depth"]),
+            ("laughter-play-01", {"mechanism": "flattery"}, ["body", "mechanism"]),
         ],
     )
     def test_invalid_edit(
@@ -192,13 +256,15 @@ class TestRetireExercise:
     def test_retired_is_no_longer_offered_but_stays_readable(
         self, client: TestClient, admin: dict[str, str], user: dict[str, str]
     ) -> None:
+        before = theme_count(client, user, "trust")
         assert client.delete("/v1/exercises/trust-02", headers=admin).status_code == 204
-        listed = client.get("/v1/exercises", headers=user, params={"theme": "trust"}).json()
+        listed = client.get(
+            "/v1/exercises", headers=user, params={"theme": "trust", "limit": 100}
+        ).json()
         assert "trust-02" not in [exercise["id"] for exercise in listed["items"]]
         retired = client.get("/v1/exercises/trust-02", headers=user).json()
         assert retired["retired"] is True and retired["version"] == 1
-        themes = client.get("/v1/themes", headers=user).json()["items"]
-        assert next(t for t in themes if t["slug"] == "trust")["exercise_count"] == 14
+        assert theme_count(client, user, "trust") == before - 1
         assert client.delete("/v1/exercises/trust-02", headers=admin).status_code == 204
 
     def test_unknown_exercise(self, client: TestClient, admin: dict[str, str]) -> None:
@@ -223,10 +289,11 @@ class TestThemes:
     def test_an_edit_keeps_the_count_and_translations(
         self, client: TestClient, admin: dict[str, str], user: dict[str, str]
     ) -> None:
+        before = theme_count(client, user, "laughter-play")
         response = client.patch(
             "/v1/themes/laughter-play", headers=admin, json={"title": "Laughing together"}
         )
-        assert response.json()["exercise_count"] == 17
+        assert response.json()["exercise_count"] == before
         spanish = client.get("/v1/themes", headers=user | {"Accept-Language": "es"}).json()
         assert next(t for t in spanish["items"] if t["slug"] == "laughter-play")["language"] == "es"
 
@@ -259,7 +326,7 @@ class TestJourneys:
     ) -> None:
         response = client.post("/v1/journeys", headers=admin, json=self.BODY)
         assert response.status_code == 201, response.text
-        assert response.json() == self.BODY | {"retired": False}
+        assert response.json() == self.BODY | {"retired": False, "language": "en"}
         response = client.patch(
             "/v1/journeys/three-small-days", headers=admin, json={"days": ["trust-03"]}
         )

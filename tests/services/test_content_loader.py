@@ -17,7 +17,7 @@ from api.config import get_settings
 from api.content.files import DATA_DIR, ContentFileError
 from api.content.loader import LoadReport, load_content, load_content_if_empty
 from api.db import migrate
-from api.models import Exercise, ExerciseVersion, metadata
+from api.models import Exercise, ExerciseVersion, Journey, metadata
 from api.models.content import CONTENT_TABLES
 from api.services.content import revise_exercise
 from tests.databases import fresh_database
@@ -119,12 +119,47 @@ class TestLoading:
         assert changes(load(engine, data)) == {"changed": {"exercises": 1}}
         assert versions(engine, "laughter-play-01")[1].translations["es"]["title"] == "Otra risa"
 
+    def test_a_changed_depth_or_mechanism_publishes_a_new_version(
+        self, mutable_content: None, engine: Engine, data: Path
+    ) -> None:
+        (first,) = versions(engine, "trust-01")
+        depth = 3 if first.depth != 3 else 1
+        edit_yaml(
+            data / "themes" / "trust.yaml",
+            lambda theme: exercise_in(theme, "trust-01").update(depth=depth, mechanism="play"),
+        )
+        assert changes(load(engine, data)) == {"changed": {"exercises": 1}}
+        kept, second = versions(engine, "trust-01")
+        assert (kept.depth, kept.mechanism) == (first.depth, first.mechanism)
+        assert (second.depth, second.mechanism) == (depth, "play")
+        # Same texts, so every locale's translation carries over to the new version.
+        assert second.translations == first.translations and "es" in second.translations
+        assert changes(load(engine, data)) == {}
+
+    def test_journey_translations_load_and_reload(
+        self, mutable_content: None, engine: Engine, data: Path
+    ) -> None:
+        with Session(engine) as db:
+            journey = db.get_one(Journey, "seven-days-of-trust")
+            assert journey.translations["es"]["title"] == "Siete días de confianza"
+        edit_yaml(
+            data / "locales" / "es" / "journeys" / "seven-days-of-trust.yaml",
+            lambda pack: pack.update(title="Una semana de confianza"),
+        )
+        assert changes(load(engine, data)) == {"changed": {"journeys": 1}}
+        with Session(engine) as db:
+            journey = db.get_one(Journey, "seven-days-of-trust")
+            assert journey.translations["es"]["title"] == "Una semana de confianza"
+
     def test_a_removed_exercise_is_retired_not_deleted(
         self, mutable_content: None, engine: Engine, data: Path
     ) -> None:
         edit_yaml(
             data / "themes" / "trust.yaml",
             lambda theme: theme["exercises"].remove(exercise_in(theme, "trust-15")),
+        )
+        edit_yaml(
+            data / "locales" / "es" / "trust.yaml", lambda pack: pack["exercises"].pop("trust-15")
         )
         assert changes(load(engine, data)) == {"retired": {"exercises": 1}}
         assert exercise(engine, "trust-15").retired is True
@@ -139,6 +174,7 @@ class TestLoading:
         self, mutable_content: None, engine: Engine, data: Path
     ) -> None:
         (data / "journeys" / "laughing-again.yaml").unlink()
+        (data / "locales" / "es" / "journeys" / "laughing-again.yaml").unlink()
         assert changes(load(engine, data)) == {"retired": {"journeys": 1}}
 
     def test_edits_made_through_the_api_survive_until_the_file_changes(
