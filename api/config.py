@@ -9,8 +9,6 @@ from typing import Annotated
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# Only ever used outside production: the start refuses it when ATTUNE_ENV=production.
-DEVELOPMENT_SIGNING_KEYS = {"dev-1": "attune-development-signing-key-do-not-use-in-production"}
 MIN_KEY_BYTES = 32
 _ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 
@@ -49,7 +47,8 @@ class Settings(BaseSettings):
     db_pool_size: int = 40
 
     # Tokens. The keyring is a JSON object {kid: secret}; the last entry signs, all verify.
-    jwt_keys: Annotated[dict[str, str], Field(default_factory=lambda: DEVELOPMENT_SIGNING_KEYS)]
+    # Left out (never in production): a key of the install, kept beside the SQLite file.
+    jwt_keys: Annotated[dict[str, str], Field(default_factory=dict)]
     jwt_issuer: str = "attune"
     jwt_audience: str = "attune-api"
     access_token_ttl_seconds: int = 600
@@ -137,14 +136,13 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> "Settings":
-        if not self.jwt_keys:
-            raise ValueError("ATTUNE_JWT_KEYS needs at least one key")
+        if not self.jwt_keys and (self.env is Environment.production or not self.is_sqlite):
+            # Only a SQLite file has a place beside it to keep an install's own key.
+            raise ValueError("ATTUNE_JWT_KEYS is required in production and on PostgreSQL")
         for kid, secret in self.jwt_keys.items():
             if len(secret.encode()) < MIN_KEY_BYTES:
                 raise ValueError(f"signing key {kid!r} is shorter than {MIN_KEY_BYTES} bytes")
         if self.env is Environment.production:
-            if set(self.jwt_keys) & set(DEVELOPMENT_SIGNING_KEYS):
-                raise ValueError("the development signing key cannot be used in production")
             if self.mail_backend is MailBackend.console:
                 raise ValueError("the console mail backend is refused in production")
         return self
