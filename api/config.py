@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     db_pool_size: int = 40
 
     # Tokens. The keyring is a JSON object {kid: secret}; the last entry signs, all verify.
-    # Left out (never in production): a key of the install, kept beside the SQLite file.
+    # Left out (never in production): a key of the install (api/security/install_key.py).
     jwt_keys: Annotated[dict[str, str], Field(default_factory=dict)]
     jwt_issuer: str = "attune"
     jwt_audience: str = "attune-api"
@@ -136,9 +136,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> "Settings":
-        if not self.jwt_keys and (self.env is Environment.production or not self.is_sqlite):
-            # Only a SQLite file has a place beside it to keep an install's own key.
-            raise ValueError("ATTUNE_JWT_KEYS is required in production and on PostgreSQL")
+        if not self.jwt_keys and self.env is Environment.production:
+            raise ValueError("ATTUNE_JWT_KEYS is required in production")
         for kid, secret in self.jwt_keys.items():
             if len(secret.encode()) < MIN_KEY_BYTES:
                 raise ValueError(f"signing key {kid!r} is shorter than {MIN_KEY_BYTES} bytes")

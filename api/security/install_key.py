@@ -13,7 +13,8 @@ KEY_SUFFIX = ".jwt-key"
 
 def install_keyring(database_url: str) -> dict[str, str]:
     """{kid: secret} from `<database file>.jwt-key` (owner-only), made when missing; for a
-    database with no file (SQLite in memory), a key of this process alone."""
+    database with no file beside which to keep one (PostgreSQL, SQLite in memory), a key of
+    this process alone, whose tokens end with it."""
     path = key_path(database_url)
     if path is None:
         return {KEY_ID: secrets.token_urlsafe(48)}
