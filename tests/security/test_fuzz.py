@@ -25,7 +25,7 @@ STATEFUL_SCENARIOS = 2 * MAX_EXAMPLES
 # against an app of its own (schemathesis' fixture-based loader does not run on pytest 9).
 # Settings of their own, so that no install key is made beside a database that is never used.
 DOCUMENT = create_app(
-    Settings(env="test", database_url="sqlite://", jwt_keys={"test-1": "t" * 40})
+    Settings(env="test", database_url="sqlite:///unused.db", jwt_keys={"test-1": "t" * 40})
 ).openapi()
 CONFIG = schemathesis.Config.from_dict(
     {
