@@ -4,11 +4,11 @@ from typing import Any
 
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
-from sqlalchemy import create_engine
 from sqlmodel.sql.sqltypes import AutoString
 
 import api.models  # noqa: F401  (registers every table)
 from api.config import get_settings
+from api.db import create_private_engine
 from api.models.base import UTCDateTime, metadata
 
 config = context.config
@@ -26,7 +26,7 @@ def render_plain_types(type_: str, obj: Any, autogen_context: AutogenContext) ->
 def run_migrations() -> None:
     # api.db.alembic_config() sets the URL; the plain `alembic` command reads the settings.
     url = config.get_main_option("sqlalchemy.url") or get_settings().database_url
-    engine = create_engine(url)
+    engine = create_private_engine(url)
     with engine.connect() as connection:
         context.configure(
             connection=connection,

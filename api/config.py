@@ -11,8 +11,6 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from pydantic_settings.exceptions import SettingsError
 
-# Only ever used outside production: the start refuses it when ATTUNE_ENV=production.
-DEVELOPMENT_SIGNING_KEYS = {"dev-1": "attune-development-signing-key-do-not-use-in-production"}
 MIN_KEY_BYTES = 32
 _ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 
@@ -58,7 +56,8 @@ class Settings(BaseSettings):
     shutdown_grace_seconds: float = Field(default=10, gt=0)
 
     # Tokens. The keyring is a JSON object {kid: secret}; the last entry signs, all verify.
-    jwt_keys: Annotated[dict[str, str], Field(default_factory=lambda: DEVELOPMENT_SIGNING_KEYS)]
+    # Left out (never in production): a key of the install (api/security/install_key.py).
+    jwt_keys: Annotated[dict[str, str], Field(default_factory=dict)]
     jwt_issuer: str = "attune"
     jwt_audience: str = "attune-api"
     access_token_ttl_seconds: int = 600
@@ -168,8 +167,10 @@ class Settings(BaseSettings):
 
     def _keyring_problems(self) -> list[tuple[str, str]]:
         problems = []
-        if not self.jwt_keys:
-            problems.append(("jwt_keys", "needs at least one key"))
+        # Left out, a key of the install signs (api/security/install_key.py): never in
+        # production, where every process must share the keyring.
+        if not self.jwt_keys and self.env is Environment.production:
+            problems.append(("jwt_keys", "is required in production"))
         short = [
             position
             for position, secret in enumerate(self.jwt_keys.values(), start=1)
@@ -179,8 +180,6 @@ class Settings(BaseSettings):
             which = ", ".join(map(str, short))
             problems.append(("jwt_keys", f"key {which} is shorter than {MIN_KEY_BYTES} bytes"))
         if self.env is Environment.production:
-            if set(self.jwt_keys) & set(DEVELOPMENT_SIGNING_KEYS):
-                problems.append(("jwt_keys", "the development key is refused in production"))
             if self.mail_backend is MailBackend.console:
                 problems.append(("mail_backend", "console mail is refused in production"))
         return problems

@@ -9,6 +9,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
+import psycopg
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -18,7 +19,7 @@ from fastapi.responses import JSONResponse
 from psycopg import errors as pg_errors
 from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlmodel import Session, SQLModel
 from starlette.concurrency import run_in_threadpool
 
@@ -88,9 +89,54 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+def _withhold_values(context: ExceptionContext) -> None:
+    """PostgreSQL's messages quote the values they refuse ("Key (email)=(sam@example.com)
+    already exists", "Failing row contains (...)", 'invalid input syntax for type integer:
+    "..."'), and an exception's message ends up in logs: the server's message is replaced by
+    what cannot hold a value. SQLite's messages are the engine's own fixed words."""
+    error = context.original_exception
+    if not isinstance(error, psycopg.Error) or error.sqlstate is None:
+        return  # raised by the client library, in its own words
+    diag = error.diag
+    named = [
+        f"{what} {name}"
+        for what, name in (
+            ("table", diag.table_name),
+            ("column", diag.column_name),
+            ("constraint", diag.constraint_name),
+        )
+        if name
+    ]
+    summary = f"SQLSTATE {error.sqlstate}{''.join(f', {n}' for n in named)}; message withheld"
+    error.args = (summary,)
+    if context.sqlalchemy_exception is not None:
+        kind = f"{type(error).__module__}.{type(error).__name__}"
+        context.sqlalchemy_exception.args = (f"({kind}) {summary}",)
+
+
+class _NoRows(logging.Filter):
+    """SQLAlchemy logs every row it reads when its engine's logger is at DEBUG: answers,
+    emails, password hashes. Statements (at INFO) still are, with their parameters hidden."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.msg != "Row %r"
+
+
+_NO_ROWS = _NoRows()
+
+
+def create_private_engine(url: str, **options: Any) -> Engine:
+    """An engine whose errors and logs never carry what people wrote: SQL parameters hidden
+    from both (`hide_parameters`), PostgreSQL's messages withheld, rows never logged."""
+    engine = create_engine(url, hide_parameters=True, **options)
+    event.listen(engine, "handle_error", _withhold_values)
+    logging.getLogger("sqlalchemy.engine.Engine").addFilter(_NO_ROWS)
+    return engine
+
+
 def open_database(settings: Settings) -> Database:
     if settings.is_sqlite:
-        engine = create_engine(
+        engine = create_private_engine(
             settings.database_url,
             connect_args={"check_same_thread": False, "timeout": 10},
             pool_size=settings.db_pool_size,
@@ -104,7 +150,7 @@ def open_database(settings: Settings) -> Database:
     # pre-ping (one round trip per checkout) replaces a connection that a database restart
     # or failover closed, so the first request after one is answered, not failed.
     connect_args = postgres_connect_args(settings)
-    engine = create_engine(
+    engine = create_private_engine(
         settings.database_url,
         pool_size=settings.db_pool_size,
         max_overflow=0,

@@ -2,14 +2,15 @@
 
 import logging
 import re
+import traceback
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi.exceptions import RequestValidationError, ResponseValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -223,14 +224,36 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
 async def _on_unhandled(request: Request, exc: Exception) -> JSONResponse:
     request_id = current_request_id()
     log.exception("unhandled error", extra={"request_id": request_id})
-    # Served from outside every middleware, so the request id header is set here.
+    response = _internal_error(request_id)
+    # Sent from outside every middleware, so the request id header is set here.
+    response.headers["X-Request-ID"] = request_id
+    return response
+
+
+def _internal_error(request_id: str) -> JSONResponse:
     return problem_response(
         500,
         "Internal server error",
         "internal",
         f"Something went wrong on our side. Request id: {request_id}.",
-        headers={"X-Request-ID": request_id},
     )
+
+
+async def _on_invalid_data(request: Request, exc: Exception) -> JSONResponse:
+    """Data that did not fit its schema on the way out (a bug): a 500 like any other, but
+    logged by where and why only, since pydantic's errors quote the values, people's words.
+    Handled here rather than as unhandled, where the server would log the whole message."""
+    assert isinstance(exc, ResponseValidationError | ValidationError)
+    request_id = current_request_id()
+    log.error(
+        "data did not fit its schema",
+        extra={
+            "request_id": request_id,
+            "errors": [{"loc": list(e["loc"]), "type": e["type"]} for e in exc.errors()],
+            "where": "".join(traceback.format_tb(exc.__traceback__)),
+        },
+    )
+    return _internal_error(request_id)
 
 
 async def _on_integrity_error(request: Request, exc: Exception) -> JSONResponse:
@@ -245,6 +268,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _on_app_error)
     app.add_exception_handler(IntegrityError, _on_integrity_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(ResponseValidationError, _on_invalid_data)
+    app.add_exception_handler(ValidationError, _on_invalid_data)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(Exception, _on_unhandled)
 

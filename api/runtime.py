@@ -8,6 +8,7 @@ from api.config import Settings
 from api.content.cache import CatalogCache
 from api.db import Database, open_database
 from api.mail import MailCourier
+from api.security.install_key import install_keyring
 from api.security.jwt import Keyring
 from api.security.passwords import PasswordHasher
 from api.security.rate_limit import RateLimiter
@@ -42,7 +43,7 @@ class Runtime:
             database=database,
             tokens=TokenPolicy(
                 keyring=Keyring(
-                    keys=dict(settings.jwt_keys),
+                    keys=dict(settings.jwt_keys) or install_keyring(settings.database_url),
                     issuer=settings.jwt_issuer,
                     audience=settings.jwt_audience,
                 ),

@@ -5,14 +5,9 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from api.config import DEVELOPMENT_SIGNING_KEYS, Settings
+from api.config import Settings
 
 STRONG = {"prod-1": "p" * 48}
-
-
-def test_production_refuses_the_development_key() -> None:
-    with pytest.raises(ValidationError, match="development key"):
-        Settings(env="production", jwt_keys=DEVELOPMENT_SIGNING_KEYS, mail_backend="smtp")
 
 
 def test_production_refuses_console_mail() -> None:
@@ -50,3 +45,8 @@ def test_cors_origins_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> N
         "ATTUNE_CORS_ORIGINS", '["https://app.example.com", "http://localhost:3000"]'
     )
     assert Settings().cors_origins == ["https://app.example.com", "http://localhost:3000"]
+
+
+def test_production_requires_a_keyring() -> None:
+    with pytest.raises(ValidationError, match="is required in production"):
+        Settings(env="production", mail_backend="smtp")

@@ -23,7 +23,10 @@ STATEFUL_SCENARIOS = 2 * MAX_EXAMPLES
 
 # The document the app serves, read once to make one test per operation; each test then runs
 # against an app of its own (schemathesis' fixture-based loader does not run on pytest 9).
-DOCUMENT = create_app(Settings(env="test", database_url="sqlite:///unused.db")).openapi()
+# Keys of its own: without them, an install key would be made beside this unused database.
+DOCUMENT = create_app(
+    Settings(env="test", database_url="sqlite:///unused.db", jwt_keys={"test-1": "t" * 40})
+).openapi()
 CONFIG = schemathesis.Config.from_dict(
     {
         "seed": SEED,

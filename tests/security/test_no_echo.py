@@ -120,7 +120,7 @@ def test_no_error_repeats_what_was_sent(client: TestClient, database_url: str) -
     make_admin(database_url, a)  # so that the content routes' own messages are reached too
     assignment = open_assignment(client, a)
     answer(client, a, assignment)
-    answer_id = answer(client, b, assignment)["id"]
+    answer_id = answer(client, b, assignment)["my_answer"]["id"]
     echoed = []
     for method, path, arguments in _requests(assignment, answer_id):
         if arguments.pop("json_type", False):
