@@ -47,6 +47,11 @@ class Settings(BaseSettings):
         description="Apply migrations when serving; defaults to on for SQLite, off otherwise.",
     )
     db_pool_size: int = 40
+    # SQLite runs one write at a time: this many write requests may wait for it, each at
+    # most this long; one more, or a longer wait, is refused with 503 and Retry-After. Keep
+    # the queue well under the threadpool's 40 threads: each waiter blocks one.
+    sqlite_write_queue: int = Field(default=16, ge=0)
+    sqlite_write_wait_seconds: float = Field(default=3, gt=0)
 
     # Tokens. The keyring is a JSON object {kid: secret}; the last entry signs, all verify.
     jwt_keys: Annotated[dict[str, str], Field(default_factory=lambda: DEVELOPMENT_SIGNING_KEYS)]

@@ -3,7 +3,6 @@ phones syncing at once, both partners answering at the same instant. Every write
 couple's lock first and reads what it decides on under it; none of them may answer 500."""
 
 import logging
-import time
 import uuid
 from typing import Any
 
@@ -72,17 +71,16 @@ def test_fifty_answers_at_once_are_served_or_refused_at_once(
         Call("PUT", path, bearer(a if i % 2 else b), sample_answer(exercise, f"take {i}"))
         for i in range(50)
     ]
-    started = time.monotonic()
     responses = at_once(live_server, calls)
-    elapsed = time.monotonic() - started
     counts = {s: _statuses(responses).count(s) for s in set(_statuses(responses))}
-    log.info("50 answer PUTs on %s: %s in %.2f s", ENGINE, counts, elapsed)
-    assert set(counts) <= {200, 201, 503}, (counts, f"{elapsed:.1f} s")
+    slowest = max(r.elapsed.total_seconds() for r in responses)
+    log.info("50 answer PUTs on %s: %s, the slowest in %.2f s", ENGINE, counts, slowest)
+    assert set(counts) <= {200, 201, 503}, (counts, f"the slowest in {slowest:.1f} s")
     assert counts.get(201) == 2  # each partner's first answer, once
     for refused in (r for r in responses if r.status_code == 503):
         assert refused.headers["content-type"] == "application/problem+json"
         assert int(refused.headers["retry-after"]) >= 1
-    assert elapsed < 5, f"{elapsed:.1f} s"
+    assert slowest < 5, counts
     final = client.get(f"/v1/assignments/{assignment['id']}", headers=bearer(a)).json()
     served = {r.json()["my_answer"]["content"]["text"] for r in responses if r.status_code < 300}
     assert final["my_answer"]["content"]["text"] in served
