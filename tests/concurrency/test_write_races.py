@@ -90,13 +90,16 @@ def test_fifty_answers_at_once_are_served_or_refused_at_once(
 def test_identical_reaction_puts_at_once_all_answer_200(
     client: TestClient, live_server: str
 ) -> None:
-    """A double (quadruple) tap on a reaction: one reaction, and every tap answers 200."""
+    """A double (quadruple) tap on a reaction: one reaction, and every tap answers 200, when
+    the taps make it (racing inserts) and when they change it (racing updates)."""
     a, b, revealed = _revealed(client)
     path = f"/v1/answers/{revealed['partner_answer']['id']}/reaction"
+    rounds = []
     for round_ in range(6):
         emoji = ["❤️", "😂"][round_ % 2]
         responses = at_once(live_server, [Call("PUT", path, bearer(b), {"emoji": emoji})] * 4)
-        assert _statuses(responses) == [200] * 4, [r.text for r in responses]
+        rounds.append(_statuses(responses))
+    assert rounds == [[200] * 4] * 6, rounds
     shown = client.get(f"/v1/assignments/{revealed['id']}", headers=bearer(a)).json()
     assert [r["emoji"] for r in shown["reactions"]] == ["😂"]
 
@@ -111,6 +114,7 @@ def test_every_kind_of_write_at_once_from_both_partners(
     base = f"/v1/assignments/{revealed['id']}"
     a_answer, b_answer = revealed["partner_answer"]["id"], revealed["my_answer"]["id"]
     exercise = revealed["exercise"]
+    failed: list[int] = []
     for round_ in range(4):
         other = open_assignment(client, a)
         answer(client, b, other, "to withdraw")
@@ -149,10 +153,11 @@ def test_every_kind_of_write_at_once_from_both_partners(
             ),
         ]
         responses = at_once(live_server, calls)
-        failed = [(r.status_code, r.text) for r in responses if r.status_code >= 300]
-        assert failed == []
-        results = responses[-1].json()["results"]
-        assert [r["status"] for r in results] == ["applied"] * 3, results
+        failed += [r.status_code for r in responses if r.status_code >= 300]
+        if responses[-1].status_code == 200:
+            results = responses[-1].json()["results"]
+            assert [r["status"] for r in results] == ["applied"] * 3, results
+    assert failed == []
 
 
 MUTATIONS = {
@@ -191,11 +196,14 @@ def test_one_mutation_pushed_four_times_at_once_is_applied_once(
     if kind == "reaction.clear":
         reaction = f"/v1/answers/{ids['partners_answer']}/reaction"
         assert client.put(reaction, json={"emoji": "❤️"}, headers=bearer(b)).status_code == 200
+    rounds = []
     for _ in range(3):
         item = {"id": str(uuid.uuid4()), "type": kind, **MUTATIONS[kind](ids)}
         body = {"mutations": [item]}
         pushes = at_once(live_server, [Call("POST", "/v1/sync", bearer(b), body)] * 4)
-        assert _statuses(pushes) == [200] * 4, [p.text for p in pushes]
+        rounds.append(_statuses(pushes))
+        if rounds[-1] != [200] * 4:
+            continue
         results = [p.json()["results"][0] for p in pushes]
         statuses = sorted(r["status"] for r in results)
         assert statuses == ["applied", "duplicate", "duplicate", "duplicate"], results
@@ -203,3 +211,4 @@ def test_one_mutation_pushed_four_times_at_once_is_applied_once(
         for duplicate in (r for r in results if r["status"] == "duplicate"):
             assert duplicate["first_status"] == "applied"
             assert duplicate.get("answer") == first.get("answer")
+    assert rounds == [[200] * 4] * 3, rounds
