@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.concurrency.calls import Call, at_once
@@ -85,6 +86,32 @@ def test_fifty_answers_at_once_are_served_or_refused_at_once(
     served = {r.json()["my_answer"]["content"]["text"] for r in responses if r.status_code < 300}
     assert final["my_answer"]["content"]["text"] in served
     assert final["partner_answer"]["content"]["text"] in served
+
+
+@pytest.mark.skipif(ENGINE != "sqlite", reason="PostgreSQL writes concurrently: no turn to wait")
+@pytest.mark.parametrize(
+    "settings_overrides", [{"sqlite_write_queue": 1, "sqlite_write_wait_seconds": 0.5}]
+)
+def test_a_write_that_cannot_have_its_turn_is_a_quick_503_and_changes_nothing(
+    client: TestClient, app: FastAPI, live_server: str
+) -> None:
+    """Another writer holds SQLite's write lock: of three answers, one waits its half second
+    in the queue and the two the queue has no room for are refused at once."""
+    a, _ = make_couple(client)
+    assignment = open_assignment(client, a)
+    path = f"/v1/assignments/{assignment['id']}/answer"
+    calls = [Call("PUT", path, bearer(a), sample_answer(assignment["exercise"], "x"))] * 3
+    with app.state.runtime.database.writer.begin():  # holds the turn until the block ends
+        responses = at_once(live_server, calls)
+    assert _statuses(responses) == [503] * 3
+    waits = sorted(r.elapsed.total_seconds() for r in responses)
+    assert waits[1] < 0.4 and 0.5 <= waits[2] < 1.5, waits
+    for refused in responses:
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert refused.headers["retry-after"] == "1"
+    shown = client.get(f"/v1/assignments/{assignment['id']}", headers=bearer(a)).json()
+    assert shown["my_answer"] is None
+    assert client.put(path, json=calls[0].json, headers=bearer(a)).status_code == 201
 
 
 def test_identical_reaction_puts_at_once_all_answer_200(
