@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     db_prepared_statements: bool = True
     # How long `serve` lets requests in flight finish after SIGTERM or SIGINT.
     shutdown_grace_seconds: float = Field(default=10, gt=0)
+    # SQLite runs one write at a time: this many write requests may wait for it, each at
+    # most this long; one more, or a longer wait, is refused with 503 and Retry-After. Keep
+    # the queue well under the threadpool's 40 threads: each waiter blocks one.
+    sqlite_write_queue: int = Field(default=16, ge=0)
+    sqlite_write_wait_seconds: float = Field(default=3, gt=0)
 
     # Tokens. The keyring is a JSON object {kid: secret}; the last entry signs, all verify.
     # Left out (never in production): a key of the install (api/security/install_key.py).

@@ -2,7 +2,9 @@
 is told while the database is away."""
 
 import logging
-from collections.abc import AsyncIterator, Callable
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
@@ -17,9 +19,10 @@ from alembic.script import ScriptDirectory
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from psycopg import errors as pg_errors
-from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import ExceptionContext, make_url
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel
 from starlette.concurrency import run_in_threadpool
 
@@ -39,13 +42,60 @@ MIGRATE_COMMAND = "python -m api migrate"
 T = TypeVar("T")
 
 
+class WriterBusy(ServiceUnavailable):
+    def __init__(self) -> None:
+        super().__init__(
+            "Too many changes are being saved at this moment; try again in a second.",
+            headers={"Retry-After": "1"},
+        )
+
+
+class _OneWriter:
+    """SQLite runs one write transaction at a time. This process's writers wait for their turn
+    on a lock, woken the moment the writer before them ends (SQLite's own busy handler would
+    have them poll, sleeping up to 100 ms a time), and a bounded number of them: one more than
+    `queue` is refused at once, and one that has waited `wait` seconds gives up, both with
+    503 and Retry-After. Each waiter blocks a thread of the threadpool, so the bound keeps
+    threads free for the writer itself to finish: with every thread waiting, it never would.
+    """
+
+    def __init__(self, queue: int, wait: float) -> None:
+        self._turn = threading.Lock()  # not an RLock: a transaction may end on another thread
+        self._places = threading.BoundedSemaphore(queue + 1)  # the writer and its queue
+        self._wait = wait
+        self._holder: Connection | None = None
+
+    def begin(self, connection: Connection) -> None:
+        if not self._places.acquire(blocking=False):
+            raise WriterBusy()
+        if not self._turn.acquire(timeout=self._wait):
+            self._places.release()
+            raise WriterBusy()
+        self._holder = connection
+        try:
+            # IMMEDIATE: a deferred transaction that reads and then writes fails at once with
+            # "database is locked" when another process wrote in between, instead of waiting.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except OperationalError as exc:  # another process held the lock past busy_timeout
+            self.end(connection)
+            raise WriterBusy() from exc
+
+    def end(self, connection: Connection) -> None:
+        # SQLAlchemy announces a commit or rollback just before it sends it: the next writer
+        # may meet SQLite's lock for the instant that takes, and its busy handler covers it.
+        if self._holder is connection:
+            self._holder = None
+            self._turn.release()
+            self._places.release()
+
+
 @dataclass(frozen=True)
 class Database:
-    """One engine, seen two ways: `reader` for safe requests, `writer` for the others.
+    """`reader` for safe requests and what a write request reads first, `writer` for writes.
 
-    On SQLite the writer opens its transactions with BEGIN IMMEDIATE: a deferred transaction
-    that reads and then writes fails at once with "database is locked" when another writer
-    committed in between, instead of waiting its turn. On PostgreSQL both are the same.
+    On SQLite they are two engines on one file: the writer's transactions take SQLite's one
+    write lock as they begin (BEGIN IMMEDIATE), in turn (`_OneWriter`); the reader's never do.
+    On PostgreSQL both are the same engine.
     """
 
     reader: Engine
@@ -56,6 +106,19 @@ class Database:
         # The feed rides along so that commits can poke this process's event streams.
         engine = self.writer if write else self.reader
         return Session(engine, expire_on_commit=False, info={"feed": self.feed})
+
+    @contextmanager
+    def reading(self, db: Session) -> Iterator[None]:
+        """Run what a request reads before it writes (who is calling) in a transaction of its
+        own on the reader, committed on the way out: on SQLite a write request then holds the
+        write lock for its write alone, not while it is authenticated."""
+        bound = db.bind
+        db.bind = self.reader
+        try:
+            yield
+            db.commit()
+        finally:
+            db.bind = bound
 
     def snapshot(self) -> Session:
         """A read-only session whose reads all see one snapshot of the database."""
@@ -68,25 +131,36 @@ class Database:
     def dispose(self) -> None:
         self.feed.close()
         self.reader.dispose()
+        self.writer.dispose()
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # Let SQLAlchemy's "begin" event below decide how each transaction begins.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    # Each pooled connection keeps its own page cache (2 MB by default): 40 of them would
-    # hold 80 MB of copies of what the operating system caches once (bench/RESULTS.md).
-    cursor.execute("PRAGMA cache_size=-512")
-    cursor.close()
+def _sqlite_engine(url: str, pool_size: int, max_overflow: int, busy_seconds: float) -> Engine:
+    def pragmas(dbapi_connection: Any, _record: Any) -> None:
+        # Let the "begin" events decide how each transaction begins.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_seconds * 1000)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        # Each pooled connection keeps its own page cache (2 MB by default): 40 of them would
+        # hold 80 MB of copies of what the operating system caches once (bench/RESULTS.md).
+        cursor.execute("PRAGMA cache_size=-512")
+        cursor.close()
+
+    engine = create_private_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": busy_seconds},
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=POOL_TIMEOUT_SECONDS,
+    )
+    event.listen(engine, "connect", pragmas)
+    return engine
 
 
-def _sqlite_begin(connection: Any) -> None:
-    mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
-    connection.exec_driver_sql(f"BEGIN {mode}")
+def _begin_deferred(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 def _withhold_values(context: ExceptionContext) -> None:
@@ -136,16 +210,18 @@ def create_private_engine(url: str, **options: Any) -> Engine:
 
 def open_database(settings: Settings) -> Database:
     if settings.is_sqlite:
-        engine = create_private_engine(
-            settings.database_url,
-            connect_args={"check_same_thread": False, "timeout": 10},
-            pool_size=settings.db_pool_size,
-            max_overflow=0,
-            pool_timeout=POOL_TIMEOUT_SECONDS,
-        )
-        event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
-        return Database(reader=engine, writer=engine.execution_options(sqlite_begin="IMMEDIATE"))
+        url, pool = settings.database_url, settings.db_pool_size
+        reader = _sqlite_engine(url, pool, 0, busy_seconds=10)
+        event.listen(reader, "begin", _begin_deferred)
+        # The writer's own pool: its waiters hold none of the reader's connections. Past the
+        # writer and its queue, overflow connections carry refusals, which come at once.
+        queue, wait = settings.sqlite_write_queue, settings.sqlite_write_wait_seconds
+        writer = _sqlite_engine(url, queue + 1, pool, busy_seconds=wait)
+        turns = _OneWriter(queue, wait)
+        event.listen(writer, "begin", turns.begin)
+        event.listen(writer, "commit", turns.end)
+        event.listen(writer, "rollback", turns.end)
+        return Database(reader=reader, writer=writer)
     # At most `db_pool_size` connections, never more (README "Database connections"). The
     # pre-ping (one round trip per checkout) replaces a connection that a database restart
     # or failover closed, so the first request after one is answered, not failed.

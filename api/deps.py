@@ -16,7 +16,7 @@ from fastapi.security.utils import get_authorization_scheme_param
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.db import SAFE_METHODS, get_session
+from api.db import get_session
 from api.errors import Forbidden, Unauthorized
 from api.models import User
 from api.runtime import Runtime
@@ -128,13 +128,12 @@ def _identify(
     credential = bearer_credential(request)
     if credential is None:
         raise Unauthorized("Sign in: this needs an `Authorization: Bearer` token.")
-    caller = _authenticate(db, runtime, credential, now)
+    # A transaction of its own, ended here in this thread: a read that needs nothing more
+    # leaves none for get_session to end, and a write takes SQLite's write lock only after.
+    with runtime.database.reading(db):
+        caller = _authenticate(db, runtime, credential, now)
     rule = runtime.settings.api_limit_per_credential
     note_quota(request, runtime.limiter.hit(rule, "api-credential", caller.quota_key))
-    if request.method in SAFE_METHODS:
-        # A read ends its first transaction here, in this thread, so that a route that needs
-        # nothing more from the database leaves no transaction for get_session to end.
-        db.commit()
     return caller
 
 

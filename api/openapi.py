@@ -11,8 +11,9 @@ short exercise each day, answer privately, and see each other's answer once both
 
 **Authentication.** Register or log in to get an access token (a JWT valid 10 minutes) and a
 refresh token. Send `Authorization: Bearer <access_token>`; when it expires, trade the refresh
-token at `POST /v1/auth/refresh` for a new pair (the old one is spent; presenting it again
-revokes that login everywhere). In these docs, the **Authorize** button logs in with the
+token at `POST /v1/auth/refresh` for a new pair (the old one is spent: presented again within
+30 s, as by a second tab, it gets a pair of the same login; later, it revokes that login
+everywhere). In these docs, the **Authorize** button logs in with the
 OAuth2 password flow.
 
 **API tokens** (`att_…`, made at `POST /v1/tokens`) let integration partners and your own
@@ -30,7 +31,10 @@ shared by every API process. Responses carry `RateLimit-Limit`, `RateLimit-Remai
 
 **Errors** are RFC 9457 problem details (`application/problem+json`) with `type`, `title`,
 `status` and `detail`; validation errors add `errors: [{loc, msg}]`, which never repeat the
-submitted value. `401` carries `WWW-Authenticate: Bearer`, `429` carries `Retry-After`.
+submitted value. `401` carries `WWW-Authenticate: Bearer`, `429` carries `Retry-After`. A
+write may be refused with `503` and `Retry-After` when too many are being saved at that
+moment (a single-file SQLite deployment saves one at a time): nothing was changed, send it
+again.
 
 **Conventions.** JSON in UTF-8; timestamps are RFC 3339 in UTC; ids are opaque strings.
 Request bodies reject unknown fields. Responses with personal data are `Cache-Control: no-store`.

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import Caller, Now, RuntimeDep, Scoped, SessionDep
+from api.deps import Caller, Now, RuntimeDep, Scoped
 from api.errors import problem_responses
 from api.routers.content import CatalogDep
 from api.schemas.pagination import encode_cursor
@@ -72,14 +72,10 @@ async def pull(
 def push(
     body: PushIn,
     caller: Annotated[Caller, Scoped(Scope.answers_write)],
-    db: SessionDep,
     runtime: RuntimeDep,
     catalog: CatalogDep,
     now: Now,
 ) -> PushOut:
-    # Each mutation commits on its own; end the request's transaction first, or on SQLite
-    # its write lock (taken when the caller was looked up) would block every one of them.
-    db.commit()
     raw = [mutation.model_dump() for mutation in body.mutations]
     results = mutations.apply_batch(
         runtime.database,

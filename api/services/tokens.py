@@ -9,6 +9,7 @@ from sqlalchemy import Engine, delete, event, func, or_, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
+from api.db import WriterBusy
 from api.errors import Conflict, Forbidden, NotFound, Unauthorized
 from api.models import ApiToken, User
 from api.security import api_tokens
@@ -130,7 +131,7 @@ def _note_use(writer: Engine, token_id: str, now: datetime) -> None:
             connection.execute(
                 update(ApiToken).where(col(ApiToken.id) == token_id, stale).values(last_used_at=now)
             )
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, WriterBusy) as exc:
         # Bookkeeping only: the request it belongs to is served either way. No traceback: its
         # context is the request's own error, which may hold what the client sent.
         log.warning("could not record an API token's use: %s", type(exc).__name__)

@@ -3,12 +3,12 @@ phones syncing at once, both partners answering at the same instant. Every write
 couple's lock first and reads what it decides on under it; none of them may answer 500."""
 
 import logging
-import time
 import uuid
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.concurrency.calls import Call, at_once
@@ -72,33 +72,61 @@ def test_fifty_answers_at_once_are_served_or_refused_at_once(
         Call("PUT", path, bearer(a if i % 2 else b), sample_answer(exercise, f"take {i}"))
         for i in range(50)
     ]
-    started = time.monotonic()
     responses = at_once(live_server, calls)
-    elapsed = time.monotonic() - started
     counts = {s: _statuses(responses).count(s) for s in set(_statuses(responses))}
-    log.info("50 answer PUTs on %s: %s in %.2f s", ENGINE, counts, elapsed)
-    assert set(counts) <= {200, 201, 503}, (counts, f"{elapsed:.1f} s")
+    slowest = max(r.elapsed.total_seconds() for r in responses)
+    log.info("50 answer PUTs on %s: %s, the slowest in %.2f s", ENGINE, counts, slowest)
+    assert set(counts) <= {200, 201, 503}, (counts, f"the slowest in {slowest:.1f} s")
     assert counts.get(201) == 2  # each partner's first answer, once
     for refused in (r for r in responses if r.status_code == 503):
         assert refused.headers["content-type"] == "application/problem+json"
         assert int(refused.headers["retry-after"]) >= 1
-    assert elapsed < 5, f"{elapsed:.1f} s"
+    assert slowest < 5, counts
     final = client.get(f"/v1/assignments/{assignment['id']}", headers=bearer(a)).json()
     served = {r.json()["my_answer"]["content"]["text"] for r in responses if r.status_code < 300}
     assert final["my_answer"]["content"]["text"] in served
     assert final["partner_answer"]["content"]["text"] in served
 
 
+@pytest.mark.skipif(ENGINE != "sqlite", reason="PostgreSQL writes concurrently: no turn to wait")
+@pytest.mark.parametrize(
+    "settings_overrides", [{"sqlite_write_queue": 1, "sqlite_write_wait_seconds": 0.5}]
+)
+def test_a_write_that_cannot_have_its_turn_is_a_quick_503_and_changes_nothing(
+    client: TestClient, app: FastAPI, live_server: str
+) -> None:
+    """Another writer holds SQLite's write lock: of three answers, one waits its half second
+    in the queue and the two the queue has no room for are refused at once."""
+    a, _ = make_couple(client)
+    assignment = open_assignment(client, a)
+    path = f"/v1/assignments/{assignment['id']}/answer"
+    calls = [Call("PUT", path, bearer(a), sample_answer(assignment["exercise"], "x"))] * 3
+    with app.state.runtime.database.writer.begin():  # holds the turn until the block ends
+        responses = at_once(live_server, calls)
+    assert _statuses(responses) == [503] * 3
+    waits = sorted(r.elapsed.total_seconds() for r in responses)
+    assert waits[1] < 0.4 and 0.5 <= waits[2] < 1.5, waits
+    for refused in responses:
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert refused.headers["retry-after"] == "1"
+    shown = client.get(f"/v1/assignments/{assignment['id']}", headers=bearer(a)).json()
+    assert shown["my_answer"] is None
+    assert client.put(path, json=calls[0].json, headers=bearer(a)).status_code == 201
+
+
 def test_identical_reaction_puts_at_once_all_answer_200(
     client: TestClient, live_server: str
 ) -> None:
-    """A double (quadruple) tap on a reaction: one reaction, and every tap answers 200."""
+    """A double (quadruple) tap on a reaction: one reaction, and every tap answers 200, when
+    the taps make it (racing inserts) and when they change it (racing updates)."""
     a, b, revealed = _revealed(client)
     path = f"/v1/answers/{revealed['partner_answer']['id']}/reaction"
+    rounds = []
     for round_ in range(6):
         emoji = ["❤️", "😂"][round_ % 2]
         responses = at_once(live_server, [Call("PUT", path, bearer(b), {"emoji": emoji})] * 4)
-        assert _statuses(responses) == [200] * 4, [r.text for r in responses]
+        rounds.append(_statuses(responses))
+    assert rounds == [[200] * 4] * 6, rounds
     shown = client.get(f"/v1/assignments/{revealed['id']}", headers=bearer(a)).json()
     assert [r["emoji"] for r in shown["reactions"]] == ["😂"]
 
@@ -113,6 +141,7 @@ def test_every_kind_of_write_at_once_from_both_partners(
     base = f"/v1/assignments/{revealed['id']}"
     a_answer, b_answer = revealed["partner_answer"]["id"], revealed["my_answer"]["id"]
     exercise = revealed["exercise"]
+    failed: list[int] = []
     for round_ in range(4):
         other = open_assignment(client, a)
         answer(client, b, other, "to withdraw")
@@ -151,10 +180,11 @@ def test_every_kind_of_write_at_once_from_both_partners(
             ),
         ]
         responses = at_once(live_server, calls)
-        failed = [(r.status_code, r.text) for r in responses if r.status_code >= 300]
-        assert failed == []
-        results = responses[-1].json()["results"]
-        assert [r["status"] for r in results] == ["applied"] * 3, results
+        failed += [r.status_code for r in responses if r.status_code >= 300]
+        if responses[-1].status_code == 200:
+            results = responses[-1].json()["results"]
+            assert [r["status"] for r in results] == ["applied"] * 3, results
+    assert failed == []
 
 
 MUTATIONS = {
@@ -193,11 +223,14 @@ def test_one_mutation_pushed_four_times_at_once_is_applied_once(
     if kind == "reaction.clear":
         reaction = f"/v1/answers/{ids['partners_answer']}/reaction"
         assert client.put(reaction, json={"emoji": "❤️"}, headers=bearer(b)).status_code == 200
+    rounds = []
     for _ in range(3):
         item = {"id": str(uuid.uuid4()), "type": kind, **MUTATIONS[kind](ids)}
         body = {"mutations": [item]}
         pushes = at_once(live_server, [Call("POST", "/v1/sync", bearer(b), body)] * 4)
-        assert _statuses(pushes) == [200] * 4, [p.text for p in pushes]
+        rounds.append(_statuses(pushes))
+        if rounds[-1] != [200] * 4:
+            continue
         results = [p.json()["results"][0] for p in pushes]
         statuses = sorted(r["status"] for r in results)
         assert statuses == ["applied", "duplicate", "duplicate", "duplicate"], results
@@ -205,3 +238,4 @@ def test_one_mutation_pushed_four_times_at_once_is_applied_once(
         for duplicate in (r for r in results if r["status"] == "duplicate"):
             assert duplicate["first_status"] == "applied"
             assert duplicate.get("answer") == first.get("answer")
+    assert rounds == [[200] * 4] * 3, rounds

@@ -207,7 +207,7 @@ class TestLastUsed:
             if statement.lstrip().upper().startswith("UPDATE API_TOKEN"):
                 writes.append(statement)
 
-        engine = app.state.runtime.database.reader
+        engine = app.state.runtime.database.writer
         event.listen(engine, "before_cursor_execute", record)
         yield writes
         event.remove(engine, "before_cursor_execute", record)

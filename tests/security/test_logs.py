@@ -58,12 +58,14 @@ class Trap:
     that quotes the statement's values as PostgreSQL's do ("Key (email)=(...) already
     exists", 'invalid input syntax for type integer: "..."')."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.postgresql = engine.dialect.name == "postgresql"
+    def __init__(self, *engines: Engine) -> None:
+        self.postgresql = engines[0].dialect.name == "postgresql"
         self.picks: Picks | None = None
         self.kind = ""
         self.fired = 0
-        event.listen(engine, "before_cursor_execute", self._before, retval=True)
+        # The reader and the writer (one engine on PostgreSQL, two on SQLite).
+        for engine in {id(engine): engine for engine in engines}.values():
+            event.listen(engine, "before_cursor_execute", self._before, retval=True)
 
     def arm(self, picks: Picks, kind: str) -> None:
         self.picks, self.kind = picks, kind
@@ -195,7 +197,8 @@ def _sync_mutations(scale: dict[str, Any], revealed: str) -> list[tuple[Picks, d
 def test_no_log_line_holds_words_emails_passwords_or_hashes(
     app: FastAPI, live_server: str, captured: Capture
 ) -> None:
-    trap = Trap(app.state.runtime.database.reader)
+    database = app.state.runtime.database
+    trap = Trap(database.reader, database.writer)
     # A new connection for each request: the server closes one after an unhandled error.
     no_reuse = httpx.Limits(max_keepalive_connections=0)
     with httpx.Client(base_url=live_server, timeout=30, limits=no_reuse) as http:
