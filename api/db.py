@@ -11,12 +11,11 @@ from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from psycopg import errors as pg_errors
-from sqlalchemy import Engine, create_engine, event, exc
+from sqlalchemy import Engine, create_engine, event, exc, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel
@@ -211,8 +210,14 @@ class Migrations:
 
     def state_of(self, engine: Engine) -> SchemaState:
         """Raises SQLAlchemy's OperationalError when the database cannot be reached."""
+        # Read directly, not through Alembic's MigrationContext: that logs two INFO lines,
+        # which a probe every few seconds would turn into most of the log.
         with engine.connect() as connection:
-            current = set(MigrationContext.configure(connection).get_current_heads())
+            current = (
+                set(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+                if inspect(connection).has_table("alembic_version")
+                else set()
+            )
         if current == self.heads:
             return SchemaState.at_head
         return SchemaState.behind if current <= self.known else SchemaState.unknown

@@ -5,6 +5,7 @@ import re
 import secrets
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -140,3 +141,16 @@ def test_ci_and_the_image_install_one_lock_file() -> None:
         assert "--hash=sha256:" in text and "==" in text
         assert Path(lock).name in setup or lock in setup
     assert "requirements/runtime.txt" in (ROOT / "Dockerfile").read_text()
+
+
+def test_setup_skips_pip_when_the_environment_is_current() -> None:
+    marker = ROOT / ".venv" / ".attune-setup"
+    if not marker.exists() or not marker.read_text().startswith("dev "):
+        pytest.skip(".venv was not made by `scripts/setup.sh dev`")
+    started = time.monotonic()
+    done = subprocess.run(
+        ["bash", "scripts/setup.sh", "dev"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "scripts/setup.sh: .venv is up to date"
+    assert time.monotonic() - started < 5  # pip alone takes ~15 s to find nothing to do
