@@ -49,7 +49,7 @@ class Settings(BaseSettings):
         description="Apply migrations when serving; defaults to on for SQLite, off otherwise.",
     )
     # Connections per process; README "Database connections" gives the formula.
-    db_pool_size: int = Field(default=10, ge=1)
+    db_pool_size: int = Field(default=10, ge=2)
     # Behind PgBouncer in transaction mode: LISTEN needs a direct connection to PostgreSQL,
     # and prepared statements need PgBouncer >= 1.21 or turning them off.
     listen_database_url: str | None = None

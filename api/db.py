@@ -118,6 +118,14 @@ def open_database(settings: Settings) -> Database:
     return Database(reader=engine, writer=engine, feed=feed)
 
 
+def request_threads(settings: Settings) -> int:
+    """Threads that run requests' database work: one fewer than connections. A request holds
+    at most two at once (the day's first /v1/today opens its write transaction inside its
+    read one), so when every thread holds one and waits for another, one connection is left
+    and that request finishes; with as many threads as connections, they could all wait."""
+    return settings.db_pool_size - 1
+
+
 def postgres_connect_args(settings: Settings) -> dict[str, Any]:
     """psycopg's options: a name in pg_stat_activity, a bound wait for the server, and, behind
     PgBouncer in transaction mode before 1.21, no server-side prepared statements."""
