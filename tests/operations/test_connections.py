@@ -12,11 +12,8 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from api.clock import Clock
-from api.main import create_app
-from tests.conftest import make_settings
 from tests.factories import PASSWORD
-from tests.mailbox import SmtpServer, free_port
+from tests.mailbox import free_port
 
 pytestmark = pytest.mark.usefixtures("content")
 POOL_SIZE = 3
@@ -24,11 +21,13 @@ PEOPLE = 8
 
 
 @pytest.fixture
-def served(database_url: str, smtp: SmtpServer) -> Iterator[str]:
+def settings_overrides() -> dict[str, Any]:
+    return {"db_pool_size": POOL_SIZE}
+
+
+@pytest.fixture
+def served(app: FastAPI) -> Iterator[str]:
     """The app under uvicorn with its lifespan, as `serve` runs it, on a small pool."""
-    app: FastAPI = create_app(
-        make_settings(database_url, smtp.port, db_pool_size=POOL_SIZE), Clock()
-    )
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_config=None)
     )
