@@ -6,8 +6,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Annotated, Any
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic import AliasChoices, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from pydantic_settings.exceptions import SettingsError
 
@@ -47,7 +46,7 @@ class Settings(BaseSettings):
         description="Apply migrations when serving; defaults to on for SQLite, off otherwise.",
     )
     # Connections per process; README "Database connections" gives the formula.
-    db_pool_size: int = Field(default=10, ge=1)
+    db_pool_size: int = Field(default=10, ge=2)
     # Behind PgBouncer in transaction mode: LISTEN needs a direct connection to PostgreSQL,
     # and prepared statements need PgBouncer >= 1.21 or turning them off.
     listen_database_url: str | None = None
@@ -62,7 +61,7 @@ class Settings(BaseSettings):
 
     # Tokens. The keyring is a JSON object {kid: secret}; the last entry signs, all verify.
     # Left out (never in production): a key of the install (api/security/install_key.py).
-    jwt_keys: Annotated[dict[str, str], Field(default_factory=dict)]
+    jwt_keys: Annotated[dict[str, str], Field(default_factory=dict, validate_default=True)]
     jwt_issuer: str = "attune"
     jwt_audience: str = "attune-api"
     access_token_ttl_seconds: int = 600
@@ -103,7 +102,7 @@ class Settings(BaseSettings):
     invite_link_base: str = "https://app.attune.invalid/join"
 
     # Mail.
-    mail_backend: MailBackend = MailBackend.console
+    mail_backend: MailBackend = Field(default=MailBackend.console, validate_default=True)
     mail_from: str = "Attune <no-reply@attune.invalid>"
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
@@ -123,8 +122,10 @@ class Settings(BaseSettings):
 
     # Notifications, delivered by `python -m api worker`.
     notify_transport: NotifyTransport = NotifyTransport.log
-    notify_webhook_url: str | None = Field(default=None, pattern=r"^https?://")
-    notify_webhook_secret: str | None = None
+    notify_webhook_url: str | None = Field(
+        default=None, pattern=r"^https?://", validate_default=True
+    )
+    notify_webhook_secret: str | None = Field(default=None, validate_default=True)
     notify_webhook_timeout_seconds: float = Field(default=5, gt=0)
     notify_max_attempts: int = Field(default=8, ge=1)
     # The first retry waits this long; each next one twice as long as the one before.
@@ -132,7 +133,7 @@ class Settings(BaseSettings):
     notify_batch_size: int = Field(default=20, ge=1)
     # How long a worker holds the rows it took; past it another worker may take them again,
     # which is how a crashed worker's rows get delivered.
-    notify_lease_seconds: float = Field(default=300, gt=0)
+    notify_lease_seconds: float = Field(default=300, gt=0, validate_default=True)
 
     log_level: str = "INFO"
 
@@ -151,62 +152,55 @@ class Settings(BaseSettings):
                 raise ValueError(f"CORS origin {position} is not of the form https://host[:port]")
         return origins
 
-    @model_validator(mode="after")
-    def _refuse_unsafe(self) -> "Settings":
-        """Every problem at once, each under its setting. No message holds a value: they are
-        printed when the start is refused, and values are secrets (api/__main__.py)."""
-        problems = [*self._keyring_problems(), *self._notification_problems()]
-        if problems:
-            raise ValidationError.from_exception_data(
-                "Settings",
-                [
-                    InitErrorDetails(
-                        type=PydanticCustomError("unsafe_setting", message),
-                        loc=(name,),
-                        input=None,
-                    )
-                    for name, message in problems
-                ],
-            )
-        return self
+    # Each check below belongs to one setting and reads only those defined before it, so a
+    # refused start reports every problem at once, field errors included. No message holds a
+    # value: they are printed when the start is refused, and values are secrets.
 
-    def _keyring_problems(self) -> list[tuple[str, str]]:
-        problems = []
-        # Left out, a key of the install signs (api/security/install_key.py): never in
-        # production, where every process must share the keyring.
-        if not self.jwt_keys and self.env is Environment.production:
-            problems.append(("jwt_keys", "is required in production"))
+    @field_validator("jwt_keys")
+    @classmethod
+    def _strong_keys(cls, keys: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        # Left out, a key of the install signs: never in production, where every process
+        # must share the keyring.
+        if not keys and _in_production(info):
+            raise ValueError("is required in production")
         short = [
-            position
-            for position, secret in enumerate(self.jwt_keys.values(), start=1)
-            if len(secret.encode()) < MIN_KEY_BYTES
+            str(n) for n, key in enumerate(keys.values(), 1) if len(key.encode()) < MIN_KEY_BYTES
         ]
         if short:
-            which = ", ".join(map(str, short))
-            problems.append(("jwt_keys", f"key {which} is shorter than {MIN_KEY_BYTES} bytes"))
-        if self.env is Environment.production:
-            if self.mail_backend is MailBackend.console:
-                problems.append(("mail_backend", "console mail is refused in production"))
-        return problems
+            raise ValueError(f"key {', '.join(short)} is shorter than {MIN_KEY_BYTES} bytes")
+        return keys
 
-    def _notification_problems(self) -> list[tuple[str, str]]:
-        problems = []
-        if self.notify_transport is NotifyTransport.webhook:
-            if not self.notify_webhook_url:
-                problems.append(("notify_webhook_url", "is needed by the webhook transport"))
-            if len((self.notify_webhook_secret or "").encode()) < MIN_KEY_BYTES:
-                problems.append(
-                    ("notify_webhook_secret", f"must be at least {MIN_KEY_BYTES} bytes")
-                )
+    @field_validator("mail_backend")
+    @classmethod
+    def _real_mail_in_production(cls, backend: MailBackend, info: ValidationInfo) -> MailBackend:
+        if _in_production(info) and backend is MailBackend.console:
+            raise ValueError("console mail is refused in production")
+        return backend
+
+    @field_validator("notify_webhook_url")
+    @classmethod
+    def _webhook_url(cls, url: str | None, info: ValidationInfo) -> str | None:
+        if _webhook(info) and not url:
+            raise ValueError("is needed by the webhook transport")
+        return url
+
+    @field_validator("notify_webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, secret: str | None, info: ValidationInfo) -> str | None:
+        if _webhook(info) and len((secret or "").encode()) < MIN_KEY_BYTES:
+            raise ValueError(f"must be at least {MIN_KEY_BYTES} bytes")
+        return secret
+
+    @field_validator("notify_lease_seconds")
+    @classmethod
+    def _lease_outlasts_a_batch(cls, lease: float, info: ValidationInfo) -> float:
         # A batch still being delivered when its lease ends would be taken and sent again.
-        if (
-            self.notify_batch_size * self.notify_webhook_timeout_seconds
-            >= self.notify_lease_seconds
-        ):
-            problems.append(
-                ("notify_lease_seconds", "must exceed the batch size times the webhook timeout")
-            )
-        return problems
+        batch = info.data.get("notify_batch_size", 0) * info.data.get(
+            "notify_webhook_timeout_seconds", 0
+        )
+        if batch >= lease:
+            raise ValueError("must exceed the batch size times the webhook timeout")
+        return lease
 
     @property
     def is_sqlite(self) -> bool:
@@ -215,6 +209,14 @@ class Settings(BaseSettings):
     @property
     def migrate_on_start(self) -> bool:
         return self.is_sqlite if self.auto_migrate is None else self.auto_migrate
+
+
+def _in_production(info: ValidationInfo) -> bool:
+    return info.data.get("env") is Environment.production
+
+
+def _webhook(info: ValidationInfo) -> bool:
+    return info.data.get("notify_transport") is NotifyTransport.webhook
 
 
 @lru_cache
@@ -245,7 +247,8 @@ def load_settings() -> Settings:
 
 
 _UNDECODABLE = re.compile(r'field "(\w+)"')
-_LISTS_CHOICES = frozenset({"enum", "literal_error", "bool_parsing"})
+# Messages that never quote the input: our validators' own (written so), and choice lists.
+_NEVER_QUOTE = frozenset({"value_error", "enum", "literal_error", "bool_parsing"})
 
 
 def variable_name(field: str) -> str:
@@ -266,9 +269,9 @@ def _problem(error: Any) -> str:
         where = str(loc[0]).upper()  # an alias, e.g. DATABASE_URL
     message = str(error["msg"]).removeprefix("Value error, ")
     # Pydantic's own messages name the expected form, never the input; if one ever quoted
-    # it, the line says less rather than leak a secret. (Choices are listed, never secret.)
+    # it, the line says less rather than leak a secret.
     quoted = _strings_in(error.get("input"))
-    if error["type"] not in _LISTS_CHOICES and any(value in message for value in quoted):
+    if error["type"] not in _NEVER_QUOTE and any(value in message for value in quoted):
         message = "is not valid"
     return f"{where}: {message}"
 

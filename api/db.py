@@ -14,12 +14,11 @@ from typing import Any, TypeVar
 import psycopg
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from psycopg import errors as pg_errors
-from sqlalchemy import Connection, Engine, create_engine, event, exc
+from sqlalchemy import Connection, Engine, create_engine, event, exc, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.exc import OperationalError
@@ -241,6 +240,14 @@ def open_database(settings: Settings) -> Database:
     return Database(reader=engine, writer=engine, feed=feed)
 
 
+def request_threads(settings: Settings) -> int:
+    """Threads that run requests' database work: one fewer than connections. A request holds
+    at most two at once (the day's first /v1/today opens its write transaction inside its
+    read one), so when every thread holds one and waits for another, one connection is left
+    and that request finishes; with as many threads as connections, they could all wait."""
+    return settings.db_pool_size - 1
+
+
 def postgres_connect_args(settings: Settings) -> dict[str, Any]:
     """psycopg's options: a name in pg_stat_activity, a bound wait for the server, and, behind
     PgBouncer in transaction mode before 1.21, no server-side prepared statements."""
@@ -333,8 +340,14 @@ class Migrations:
 
     def state_of(self, engine: Engine) -> SchemaState:
         """Raises SQLAlchemy's OperationalError when the database cannot be reached."""
+        # Read directly, not through Alembic's MigrationContext: that logs two INFO lines,
+        # which a probe every few seconds would turn into most of the log.
         with engine.connect() as connection:
-            current = set(MigrationContext.configure(connection).get_current_heads())
+            current = (
+                set(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+                if inspect(connection).has_table("alembic_version")
+                else set()
+            )
         if current == self.heads:
             return SchemaState.at_head
         return SchemaState.behind if current <= self.known else SchemaState.unknown

@@ -4,13 +4,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.clock import Clock
 from api.config import Settings, get_settings
-from api.db import Migrations, install_unavailable_handlers
+from api.db import Migrations, install_unavailable_handlers, request_threads
 from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.hardening import install_hardening
@@ -70,6 +71,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Sync endpoints and every database trip run on this event loop's threadpool.
+        to_thread.current_default_thread_limiter().total_tokens = request_threads(settings)
         yield
         runtime.database.dispose()
 

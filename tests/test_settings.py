@@ -5,7 +5,7 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from api.config import Settings
+from api.config import Settings, SettingsInvalid, get_settings, load_settings
 
 STRONG = {"prod-1": "p" * 48}
 
@@ -50,3 +50,25 @@ def test_cors_origins_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> N
 def test_production_requires_a_keyring() -> None:
     with pytest.raises(ValidationError, match="is required in production"):
         Settings(env="production", mail_backend="smtp")
+
+
+def test_every_problem_is_reported_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {
+        "ATTUNE_ENV": "production",
+        "ATTUNE_JWT_KEYS": '{"k": "not-long-enough"}',
+        "ATTUNE_DB_POOL_SIZE": "many",
+        "ATTUNE_NOTIFY_TRANSPORT": "webhook",
+    }.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    with pytest.raises(SettingsInvalid) as refused:
+        load_settings()
+    get_settings.cache_clear()
+    assert [problem.split(":")[0] for problem in refused.value.problems] == [
+        "ATTUNE_DB_POOL_SIZE",
+        "ATTUNE_JWT_KEYS",
+        "ATTUNE_MAIL_BACKEND",
+        "ATTUNE_NOTIFY_WEBHOOK_URL",
+        "ATTUNE_NOTIFY_WEBHOOK_SECRET",
+    ]
+    assert "not-long-enough" not in str(refused.value.problems)

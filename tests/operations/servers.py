@@ -185,7 +185,7 @@ class ApiProcess:
             stderr=subprocess.STDOUT,
         )
 
-    def wait_ready(self, timeout: float = 30) -> None:
+    def wait_ready(self, timeout: float = 90) -> None:  # a loaded CI machine is slow
         deadline = time.monotonic() + timeout
         while True:
             assert self.process.poll() is None, f"serve exited: {self.output()}"

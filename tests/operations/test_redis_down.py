@@ -4,17 +4,14 @@ the process's memory, the log and /readyz say so, and shared counting comes back
 import logging
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
 from fastapi.testclient import TestClient
 
-from api.clock import FrozenClock
-from api.main import create_app
 from api.security.rate_limit import FALLBACK_DETAIL
-from tests.conftest import make_settings
 from tests.factories import PASSWORD, bearer, login, register
-from tests.mailbox import SmtpServer
 from tests.operations.servers import RedisServer
 
 
@@ -27,20 +24,12 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
 
 
 @pytest.fixture
-def client(
-    database_url: str, smtp: SmtpServer, clock: FrozenClock, redis_server: RedisServer
-) -> Iterator[TestClient]:
-    settings = make_settings(
-        database_url,
-        smtp.port,
-        redis_url=redis_server.url,
-        rate_limit_key_prefix="ops-test",
-        login_limit_per_address="3/minute",
-    )
-    app = create_app(settings, clock)
-    with TestClient(app) as test_client:
-        yield test_client
-    app.state.runtime.database.dispose()
+def settings_overrides(redis_server: RedisServer) -> dict[str, Any]:
+    return {
+        "redis_url": redis_server.url,
+        "rate_limit_key_prefix": "ops-test",
+        "login_limit_per_address": "3/minute",
+    }
 
 
 def shared_keys(server: RedisServer) -> list[bytes]:

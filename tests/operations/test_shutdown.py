@@ -59,11 +59,17 @@ class RawStream(threading.Thread):
         self._client.close()
 
 
-def register(url: str, name: str, answers: list[int]) -> None:
+def register(url: str, name: str, sent: threading.Event, answers: list[int]) -> None:
     body = {"email": f"{name}-{time.monotonic_ns()}@example.com", "password": PASSWORD,
             "display_name": name}  # fmt: skip
+
+    def trace(event: str, info: object) -> None:
+        if event == "http11.send_request_body.complete":
+            sent.set()  # all of the request is on its way: from here on it is in flight
+
     with httpx.Client(base_url=url, timeout=30) as http:
-        answers.append(http.post("/v1/auth/register", json=body).status_code)
+        response = http.post("/v1/auth/register", json=body, extensions={"trace": trace})
+        answers.append(response.status_code)
 
 
 def test_sigterm_drains_requests_in_flight_ends_streams_and_exits_zero(api: ApiProcess) -> None:
@@ -74,13 +80,16 @@ def test_sigterm_drains_requests_in_flight_ends_streams_and_exits_zero(api: ApiP
     stream = RawStream(api.url, token)
     stream.start()
     answers: list[int] = []
+    sent = [threading.Event() for _ in range(IN_FLIGHT)]
     load = [
-        threading.Thread(target=register, args=(api.url, f"late{i}", answers))
+        threading.Thread(target=register, args=(api.url, f"late{i}", sent[i], answers))
         for i in range(IN_FLIGHT)
     ]
     for thread in load:
         thread.start()
-    time.sleep(0.5)  # every request sent and read by the server, most waiting for a hash
+    for each in sent:
+        assert each.wait(timeout=30)
+    time.sleep(0.2)  # read by the server; most wait for a hash
 
     api.process.send_signal(signal.SIGTERM)
     signalled = time.monotonic()

@@ -80,7 +80,7 @@ def test_workers_starting_at_once_share_one_key(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("database_url", ["sqlite:///./attune.db", "postgresql+psycopg://db/a"])
 def test_production_still_requires_keys(database_url: str) -> None:
-    with pytest.raises(ValidationError, match="jwt_keys\n  is required in production"):
+    with pytest.raises(ValidationError, match="jwt_keys\n.*is required in production"):
         Settings(env="production", database_url=database_url, mail_backend="smtp")
 
 
