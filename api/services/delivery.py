@@ -10,6 +10,7 @@ together decides how deep the daily may go, and every fifth day is a lighter one
 """
 
 import hashlib
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -47,14 +48,14 @@ LIGHT_DAY_EVERY = 5
 DEEPENING = f"""**How deep the daily goes.** Every exercise has a `depth`: 1 light, 2 personal,
 3 deep. A new couple starts at depth 1. Depth 2 becomes possible after {DEPTH_2_AFTER} revealed
 days (daily or journey assignments both partners answered; extras do not count), depth 3 after
-{DEPTH_3_AFTER}. On most days the daily is one of the deeper ones allowed (depth 2 or 3 once
-they are); every {LIGHT_DAY_EVERY}th day (a phase of its own per couple) is a lighter day that
-prefers depth 1. The choice stays deterministic from the couple and the date, and never
-repeats an exercise before every one the couple may get (their focus themes, at the depths
-allowed) has been given; then the one unseen the longest comes back. A preference gives way
-when nothing unseen is left in it. Journey days are the journey's own, at any depth.
-Solo mode (no partner yet) stays at depth 1 and 2: depth 2 after {DEPTH_2_AFTER} answered
-solo days."""
+{DEPTH_3_AFTER}. Each day takes, of the depths allowed, the one with the largest share of its
+exercises the couple has not had yet (the deeper one on a tie): a newly allowed depth comes
+first, and no depth runs out long before the others. Every {LIGHT_DAY_EVERY}th day (a phase of
+its own per couple) is a lighter day: depth 1, while any is left. The choice stays
+deterministic from the couple and the date, and never repeats an exercise before every one the
+couple may get (their focus themes, at the depths allowed) has been given; then the one unseen
+the longest comes back. Journey days are the journey's own, at any depth. Solo mode (no
+partner yet) stays at depth 1 and 2: depth 2 after {DEPTH_2_AFTER} answered solo days."""
 
 
 @dataclass(frozen=True)
@@ -189,10 +190,9 @@ def choose_daily_exercise(
     deepest: int = 3,
     light: bool = False,
 ) -> ExerciseEntry:
-    """An exercise of the themes no deeper than `deepest` that this owner never had: of the
-    preferred depths if one is left (depth 1 on a light day or while nothing deeper is
-    allowed, else the deeper ones), else of any allowed depth; once all were given, one of
-    those unseen the longest comes back."""
+    """An exercise of the themes, no deeper than `deepest`, that this owner never had: of
+    depth 1 on a light day, else of the freshest depth; once all were given, one of those
+    unseen the longest comes back."""
     offered = sorted(t for t in themes if catalog.exercise_count(t) > 0)
     if not offered:
         offered = sorted(t for t in catalog.everyday_theme_slugs() if catalog.exercise_count(t))
@@ -202,13 +202,20 @@ def choose_daily_exercise(
     # Themes with nothing this shallow still offer what they have rather than nothing.
     allowed = [entry for entry in pool if entry.depth <= deepest] or pool
     unseen = [entry for entry in allowed if entry.id not in last_seen]
-    light = light or deepest == 1
-    preferred = [entry for entry in unseen if (entry.depth == 1) is light]
-    for candidates in (preferred, unseen):
-        if candidates:
-            return _pick(candidates, seed)
-    oldest = min(last_seen[entry.id] for entry in allowed)
-    return _pick([entry for entry in allowed if last_seen[entry.id] == oldest], seed)
+    if not unseen:
+        oldest = min(last_seen[entry.id] for entry in allowed)
+        return _pick([entry for entry in allowed if last_seen[entry.id] == oldest], seed)
+    lights_left = any(entry.depth == 1 for entry in unseen)
+    depth = 1 if light and lights_left else _freshest_depth(allowed, unseen)
+    return _pick([entry for entry in unseen if entry.depth == depth], seed)
+
+
+def _freshest_depth(allowed: Sequence[ExerciseEntry], unseen: Sequence[ExerciseEntry]) -> int:
+    """The depth with the largest share of its exercises still unseen, the deeper on a tie:
+    a newly allowed depth comes first, and no depth runs out long before the others."""
+    total = Counter(entry.depth for entry in allowed)
+    left = Counter(entry.depth for entry in unseen)
+    return max(left, key=lambda depth: (left[depth] / total[depth], depth))
 
 
 def _pick(candidates: Sequence[ExerciseEntry], seed: int) -> ExerciseEntry:
