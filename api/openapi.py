@@ -18,8 +18,9 @@ OAuth2 password flow.
 **API tokens** (`att_…`, made at `POST /v1/tokens`) let integration partners and your own
 tools act for you within scopes: `profile:read`, `couple:read`, `exercises:read`,
 `answers:read`, `answers:write`, `checkins:write`, and `content:write` for admins. Send one as
-`Authorization: Bearer att_…`. Each operation lists the scopes it needs (a signed-in user holds
-them all but `content:write`); a token without one gets `403` naming it in `missing_scopes`.
+`Authorization: Bearer att_…`. Each operation lists the scopes it needs under
+`OAuth2PasswordBearer`, and an API token needs the same ones (a signed-in user holds them all
+but `content:write`); a token without one gets `403` naming it in `missing_scopes`.
 Operations listing only `OAuth2PasswordBearer` need the user signed in: `/v1/auth/*`,
 `/v1/tokens`, erasing the account, and changing the profile or the couple.
 
@@ -71,34 +72,34 @@ TAGS = [
     {"name": "me", "description": "The caller's own profile, export and erasure."},
     {"name": "couple", "description": "Linking two people: invites, joining, unlinking."},
     {
-        "name": "themes",
+        "name": "theme",
         "description": "What exercises are about, e.g. trust or laughter-play. Sensitive themes "
         "are delivered only to couples who chose them.",
     },
     {
-        "name": "exercises",
+        "name": "exercise",
         "description": "The daily exercises, in five types: `open`, `choice`, `scale`, `guess`, "
         "`activity`. Published versions never change: an edit publishes the next version. "
         "Served in the language negotiated from `Accept-Language`, English when untranslated.",
     },
     {
-        "name": "journeys",
+        "name": "journey",
         "description": "Multi-day programs: one exercise a day, in order.",
     },
     {
-        "name": "assignments",
+        "name": "assignment",
         "description": "The day's exercise, your history, answers (under the reveal rule), "
         "and the conversation under revealed assignments.",
     },
-    {"name": "answers", "description": "Reactions to answers."},
-    {"name": "checkins", "description": "How connected each of you feels, day by day."},
+    {"name": "answer", "description": "Reactions to answers."},
+    {"name": "checkin", "description": "How connected each of you feels, day by day."},
     {
-        "name": "devices",
+        "name": "device",
         "description": "Push registration: where your notifications go. Notifications say only "
         "who did what (never what anyone wrote); the app pulls the rest.",
     },
     {
-        "name": "tokens",
+        "name": "token",
         "description": "API tokens for integration partners and your own tools: scoped, "
         "expiring, revocable. Managed only by the user signed in.",
     },
@@ -106,7 +107,7 @@ TAGS = [
         "name": "sync",
         "description": "Offline sync: pull the changes since a cursor, push offline writes.",
     },
-    {"name": "events", "description": "Server-Sent Events: when to pull."},
+    {"name": "event", "description": "Server-Sent Events: when to pull."},
     {"name": "health", "description": "Probes for load balancers and orchestrators."},
 ]
 
@@ -137,6 +138,9 @@ def _problem_example(status: int, detail: str) -> dict[str, Any]:
     }
     if status == 422:
         example["errors"] = [{"loc": ["body", "email"], "msg": "value is not a valid email"}]
+    if status == 412:
+        example["current"] = {"type": "open", "text": "The night you stayed up with me."}
+        example["current_version"] = 3
     return example
 
 
@@ -149,7 +153,9 @@ def problem_media_types(schema: dict[str, Any]) -> dict[str, Any]:
                 if status[0] in "45" and "application/json" in content:
                     content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
                 if status == "422" and PROBLEM_MEDIA_TYPE in content:
-                    content[PROBLEM_MEDIA_TYPE]["schema"] = {"$ref": "#/components/schemas/Problem"}
+                    content[PROBLEM_MEDIA_TYPE]["schema"] = {
+                        "$ref": "#/components/schemas/ValidationProblem"
+                    }
                     response["description"] = problem_responses(422)[422]["description"]
                 if PROBLEM_MEDIA_TYPE in content:
                     example = _problem_example(int(status), response["description"])

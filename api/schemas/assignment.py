@@ -186,8 +186,8 @@ class CheckInOut(ResponseBody):
     updated_at: datetime
 
 
-class CheckInList(ResponseBody):
-    items: list[CheckInOut] = Field(description="Oldest day first.")
+class CheckInPage(Page[CheckInOut]):
+    """A page of check-ins, oldest day first."""
 
 
 class CheckInTrend(ResponseBody):

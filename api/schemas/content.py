@@ -4,9 +4,9 @@ Requests reuse the models that validate the shipped files, so the API accepts ex
 a file may hold.
 """
 
-from typing import Annotated, ClassVar
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.content.schema import (
     ActivityExercise,
@@ -23,7 +23,7 @@ from api.content.schema import (
     ThemeSpec,
     Title,
 )
-from api.schemas.base import RequestBody, ResponseBody
+from api.schemas.base import STRICT, ChangesIn, ResponseBody
 from api.schemas.pagination import Page
 
 LANGUAGE = Field(
@@ -31,19 +31,6 @@ LANGUAGE = Field(
     "this item is translated into it, else `en`.",
     examples=["es"],
 )
-
-
-class ChangesIn(RequestBody):
-    """A partial update: fields left out stay as they are; null only where it clears a field."""
-
-    nullable: ClassVar[frozenset[str]] = frozenset()
-
-    @field_validator("*")
-    @classmethod
-    def _not_null(cls, value: object, info: ValidationInfo) -> object:
-        if value is None and info.field_name not in cls.nullable:
-            raise ValueError("cannot be null; leave the field out to keep it")
-        return value
 
 
 class ThemeOut(ResponseBody):
@@ -63,6 +50,7 @@ class ThemeIn(ThemeSpec):
     """A new theme; its exercises are added with `POST /v1/exercises`."""
 
     model_config = ConfigDict(
+        strict=True,
         json_schema_extra={
             "examples": [
                 {
@@ -129,6 +117,8 @@ class ExercisePage(Page[ExerciseOut]):
 
 
 class NewExercise(BaseModel):
+    model_config = STRICT
+
     theme: Slug = Field(description="The slug of the theme it belongs to.")
 
 
@@ -200,6 +190,7 @@ class JourneyIn(JourneySpec):
     """A new journey."""
 
     model_config = ConfigDict(
+        strict=True,
         json_schema_extra={
             "examples": [
                 {

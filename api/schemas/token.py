@@ -1,8 +1,9 @@
 """Bodies of the /v1/tokens endpoints."""
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, Strict, field_validator
 
 from api.schemas.base import RequestBody, ResponseBody
 from api.schemas.pagination import Page
@@ -30,7 +31,8 @@ class ApiTokenIn(RequestBody):
         pattern=r"\S",
         description="What the token is for, to recognize it later.",
     )
-    scopes: list[Scope] = Field(
+    # Scopes arrive as JSON strings; strict mode would want Scope members.
+    scopes: list[Annotated[Scope, Strict(False)]] = Field(
         min_length=1,
         max_length=len(Scope),
         description="What the token may do; `content:write` only for admins.",

@@ -1,0 +1,171 @@
+"""Component names that read as a mobile developer's nouns, and every union a named component
+with a required, typed discriminator.
+
+The names are the types of every generated client (Swift, Kotlin, TypeScript, Python): once
+published they stay. Python keeps its `...In`/`...Out` classes; this is where they are named.
+"""
+
+from collections.abc import Iterator
+from typing import Any
+
+from api.schemas.base import without_null
+
+SCHEMAS = "#/components/schemas/"
+
+# Python class -> component name. A class not listed loses `Out` (`CoupleOut` -> `Couple`);
+# `PatchIn` becomes `Update` and `In` becomes `Request` (tests/test_openapi.py forbids the rest).
+PUBLIC_NAMES = {
+    "AccountDeleteIn": "AccountDeletion",
+    "AnswerIn": "AnswerSubmission",
+    "ApiTokenCreatedOut": "ApiTokenWithSecret",
+    "ApiTokenIn": "NewApiToken",
+    "ChangeOut": "SyncChange",
+    "CheckInIn": "NewCheckIn",
+    "CommentIn": "NewComment",
+    "DeviceIn": "DeviceRegistration",
+    "EmailVerificationConfirmIn": "EmailVerificationConfirmation",
+    "ExtraAssignmentIn": "NewExtraAssignment",
+    "JoinIn": "JoinRequest",
+    "JourneyIn": "NewJourney",
+    "JourneyStartIn": "JourneyStart",
+    "MutationIn": "SyncMutation",
+    "MutationResult": "SyncMutationResult",
+    "PasswordChangeIn": "PasswordChange",
+    "PasswordResetConfirmIn": "PasswordResetConfirmation",
+    "PasswordResetIn": "PasswordResetRequest",
+    "ProfileUpdateIn": "ProfileUpdate",
+    "PullOut": "SyncPull",
+    "PushIn": "SyncPush",
+    "PushOut": "SyncPushResult",
+    "ReactionIn": "NewReaction",
+    "RefreshIn": "RefreshRequest",
+    "RegisterIn": "Registration",
+    "ThemeIn": "NewTheme",
+    "TokenOut": "AuthTokens",
+    "CoupleUpdateIn": "CoupleUpdate",
+    **{f"{kind}ExerciseIn": f"New{kind}Exercise" for kind in ("Open", "Choice", "Scale")},
+    **{f"{kind}ExerciseIn": f"New{kind}Exercise" for kind in ("Guess", "Activity")},
+    **{f"{kind}ExerciseOut": f"{kind}Exercise" for kind in ("Open", "Choice", "Scale")},
+    **{f"{kind}ExerciseOut": f"{kind}Exercise" for kind in ("Guess", "Activity")},
+}
+
+# A union, by its variants' component names -> its name.
+UNION_NAMES = {
+    frozenset(f"{kind}Content" for kind in ("Open", "Choice", "Scale", "Guess", "Activity")): (
+        "AnswerContent"
+    ),
+    frozenset(f"{kind}Exercise" for kind in ("Open", "Choice", "Scale", "Guess", "Activity")): (
+        "Exercise"
+    ),
+    frozenset(f"New{kind}Exercise" for kind in ("Open", "Choice", "Scale", "Guess", "Activity")): (
+        "NewExercise"
+    ),
+}
+UNION_DESCRIPTIONS = {
+    "AnswerContent": "An answer's content, one shape per exercise type; `type` tells which.",
+    "Exercise": "An exercise as served, one shape per type; `type` tells which.",
+    "NewExercise": "A new exercise, one shape per type; `type` tells which.",
+}
+
+
+def public_name(python_name: str) -> str:
+    if python_name in PUBLIC_NAMES:
+        return PUBLIC_NAMES[python_name]
+    for suffix, replacement in (("PatchIn", "Update"), ("Out", ""), ("In", "Request")):
+        if python_name.endswith(suffix) and len(python_name) > len(suffix):
+            return python_name.removesuffix(suffix) + replacement
+    return python_name
+
+
+def walk(node: Any) -> Iterator[dict[str, Any]]:
+    """Every object in the document, depth first."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from walk(value)
+
+
+def name_components(document: dict[str, Any]) -> None:
+    schemas = document["components"]["schemas"]
+    renamed = {name: public_name(name) for name in schemas}
+    assert len(set(renamed.values())) == len(renamed), "two schemas got the same public name"
+    document["components"]["schemas"] = {renamed[name]: schema for name, schema in schemas.items()}
+    for schema_name, schema in document["components"]["schemas"].items():
+        schema["title"] = schema_name
+    for node in walk(document):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith(SCHEMAS):
+            node["$ref"] = SCHEMAS + renamed.get(ref.removeprefix(SCHEMAS), ref)
+        mapping = node.get("discriminator", {}).get("mapping", {})
+        for tag, target in mapping.items():
+            mapping[tag] = SCHEMAS + renamed[target.removeprefix(SCHEMAS)]
+
+
+def _variants(union: dict[str, Any]) -> frozenset[str]:
+    return frozenset(branch["$ref"].removeprefix(SCHEMAS) for branch in union["oneOf"])
+
+
+def name_unions(document: dict[str, Any]) -> None:
+    """Inline `oneOf`s become `$ref`s to one named union each; each variant's discriminator is
+    required and typed by a named enum (a `const` pins the variant's own value), which Swift's
+    and Kotlin's generators need to decode the right variant."""
+    schemas = document["components"]["schemas"]
+    unions: dict[str, dict[str, Any]] = {}
+    for node in list(walk(document)):
+        if "oneOf" in node and "discriminator" in node:
+            name = UNION_NAMES[_variants(node)]
+            unions[name] = {
+                "title": name,
+                "description": UNION_DESCRIPTIONS[name],
+                "oneOf": node.pop("oneOf"),
+                "discriminator": node.pop("discriminator"),
+            }
+            node.pop("title", None)
+            node["$ref"] = SCHEMAS + name
+    for union in unions.values():
+        _type_the_discriminator(schemas, union)
+    schemas.update(unions)
+
+
+def _type_the_discriminator(schemas: dict[str, Any], union: dict[str, Any]) -> None:
+    tag_name = union["discriminator"]["propertyName"]
+    tags = set(union["discriminator"]["mapping"])
+    enum = next(
+        name
+        for name, schema in schemas.items()
+        if schema.get("type") == "string" and set(schema.get("enum", ())) == tags
+    )
+    for tag, target in union["discriminator"]["mapping"].items():
+        variant = schemas[target.removeprefix(SCHEMAS)]
+        # allOf, not a $ref beside `const`: tools reading JSON Schema draft 7 ignore a $ref's
+        # siblings, and the variants would then overlap.
+        variant["properties"][tag_name] = {"allOf": [{"$ref": SCHEMAS + enum}], "const": tag}
+        if tag_name not in variant.setdefault("required", []):
+            variant["required"].insert(0, tag_name)
+
+
+def simplify_parameters(document: dict[str, Any]) -> None:
+    """A parameter left out is absent, never null; and its name is its name (generators make
+    a type of a parameter schema's `title`, such as a `Type` that Swift reserves)."""
+    for item in document["paths"].values():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                schema.pop("title", None)
+                without_null(schema)
+                if "$ref" in schema:
+                    # The parameter's own description says it; beside a $ref it makes a type.
+                    parameter["schema"] = {"$ref": schema["$ref"]}
+
+
+def size_integers(document: dict[str, Any]) -> None:
+    """Every integer says its size, so Swift and Kotlin pick Int (or Int64 for a change's seq,
+    a counter that only grows) instead of guessing."""
+    for node in walk(document):
+        if node.get("type") == "integer" and "format" not in node:
+            node["format"] = "int32"
+    for change in ("SyncChange",):
+        document["components"]["schemas"][change]["properties"]["seq"]["format"] = "int64"
