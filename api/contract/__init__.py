@@ -9,6 +9,7 @@ from api.contract.headers import declare_headers, declare_security_and_servers
 from api.contract.links import declare_links
 from api.contract.names import (
     name_components,
+    name_enums,
     name_unions,
     simplify_parameters,
     size_integers,
@@ -18,6 +19,7 @@ from api.contract.names import (
 def finish(document: dict[str, Any]) -> dict[str, Any]:
     name_components(document)
     name_unions(document)
+    name_enums(document)
     simplify_parameters(document)
     declare_headers(document)
     declare_security_and_servers(document)

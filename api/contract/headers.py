@@ -32,7 +32,7 @@ RESPONSE_HEADERS: dict[str, dict[str, Any]] = {
         "schema": {"type": "string"},
     },
     "ETag": {
-        "description": "Your answer's version, quoted (`\"3\"`); send it back in `If-Match` to "
+        "description": 'Your answer\'s version, quoted (`"3"`); send it back in `If-Match` to '
         "edit safely. Sent when you have answered.",
         "schema": {"type": "string"},
     },
@@ -87,7 +87,9 @@ def declare_headers(document: dict[str, Any]) -> None:
     document["components"]["headers"] = RESPONSE_HEADERS
     document["components"].setdefault("parameters", {})["IdempotencyKey"] = IDEMPOTENCY_PARAMETER
     for method, operation in operations(document):
-        negotiated = any(p.get("name") == "accept-language" for p in operation.get("parameters", []))
+        negotiated = any(
+            p.get("name") == "accept-language" for p in operation.get("parameters", [])
+        )
         for status, response in operation["responses"].items():
             names = [*EVERY_RESPONSE, *BY_STATUS.get(status, ())]
             if status[0] == "2" and operation["operationId"] in ETAG_OPERATIONS:

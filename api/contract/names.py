@@ -61,6 +61,15 @@ UNION_NAMES = {
         "NewExercise"
     ),
 }
+# An inline enum, by the title of the field it types -> its component: one type per field in
+# every client, whatever values it gains. Not listed: the title, in PascalCase.
+ENUM_NAMES = {
+    "Kind": "AssignmentKind",
+    "Partner Status": "PartnerStatus",
+    "Entity": "SyncEntity",
+    "Op": "SyncOperation",
+    "Status": "SyncMutationStatus",
+}
 UNION_DESCRIPTIONS = {
     "AnswerContent": "An answer's content, one shape per exercise type; `type` tells which.",
     "Exercise": "An exercise as served, one shape per type; `type` tells which.",
@@ -145,6 +154,26 @@ def _type_the_discriminator(schemas: dict[str, Any], union: dict[str, Any]) -> N
         variant["properties"][tag_name] = {"allOf": [{"$ref": SCHEMAS + enum}], "const": tag}
         if tag_name not in variant.setdefault("required", []):
             variant["required"].insert(0, tag_name)
+
+
+def name_enums(document: dict[str, Any]) -> None:
+    """Inline enums of several values become named components: a nullable one otherwise comes
+    out as `...Type0` in Python, and the same one twice as two types."""
+    schemas = document["components"]["schemas"]
+    for node in list(walk(document)):
+        for branch in node.get("anyOf", []):
+            if "enum" in branch and "title" in node:
+                branch.setdefault("title", node["title"])
+    for node in list(walk(document)):
+        values = node.get("enum")
+        if node.get("type") != "string" or not values or len(values) < 2 or node in schemas.values():
+            continue
+        title = str(node.get("title", "value"))
+        name = ENUM_NAMES.get(title) or "".join(part.capitalize() for part in title.split())
+        schemas.setdefault(name, {"type": "string", "enum": values, "title": name})
+        for key in ("type", "enum", "title"):
+            node.pop(key, None)
+        node["$ref"] = SCHEMAS + name
 
 
 def simplify_parameters(document: dict[str, Any]) -> None:

@@ -32,21 +32,23 @@ _OWN_ANSWER: JsonDict = {
     "edited": False,
     "guess_correct": None,
 }
+# An exercise as served (also the example of the Exercise union, api/contract/examples.py).
+EXERCISE_EXAMPLE: JsonDict = {
+    "id": "trust-01",
+    "theme": "trust",
+    "type": "open",
+    "title": "When I could count on you",
+    "prompt": "Describe a specific moment when you felt you could truly count on your partner.",
+    "why": "Recalling reliable moments reminds you both what trust looks like in action.",
+    "follow_up": "Did your partner know at the time how much that moment mattered?",
+    "max_length": 1000,
+    "version": 1,
+    "retired": False,
+    "language": "en",
+}
 _ASSIGNMENT: JsonDict = {
     "id": "48de167b-ae6f-4da5-a428-714ffe76589f",
-    "exercise": {
-        "id": "trust-01",
-        "theme": "trust",
-        "type": "open",
-        "title": "When I could count on you",
-        "prompt": "Describe a specific moment when you felt you could truly count on your partner.",
-        "why": "Recalling reliable moments reminds you both what trust looks like in action.",
-        "follow_up": "Did your partner know at the time how much that moment mattered?",
-        "max_length": 1000,
-        "version": 1,
-        "retired": False,
-        "language": "en",
-    },
+    "exercise": EXERCISE_EXAMPLE,
     "kind": "daily",
     "local_date": "2026-11-26",
     "created_at": "2026-11-26T06:02:45Z",

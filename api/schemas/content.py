@@ -60,7 +60,7 @@ class ThemeIn(ThemeSpec):
                     "sensitive": False,
                 }
             ]
-        }
+        },
     )
 
 
@@ -200,7 +200,7 @@ class JourneyIn(JourneySpec):
                     "days": ["trust-01", "trust-02", "trust-03"],
                 }
             ]
-        }
+        },
     )
 
 
