@@ -40,6 +40,11 @@ RESPONSE_HEADERS: dict[str, dict[str, Any]] = {
         "description": "The language the texts are in, negotiated from `Accept-Language`.",
         "schema": {"type": "string"},
     },
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the remembered first response to an earlier "
+        "request with the same `Idempotency-Key`: nothing new was created.",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
     "X-Request-ID": {
         "description": "This request's id, as logged: quote it when reporting a problem.",
         "schema": {"type": "string"},
@@ -87,6 +92,11 @@ def declare_headers(document: dict[str, Any]) -> None:
     document["components"]["headers"] = RESPONSE_HEADERS
     document["components"].setdefault("parameters", {})["IdempotencyKey"] = IDEMPOTENCY_PARAMETER
     for method, operation in operations(document):
+        creates = (
+            method == "post"
+            and "201" in operation["responses"]
+            and operation["operationId"] not in CREATES_WITHOUT_KEY
+        )
         negotiated = any(
             p.get("name") == "accept-language" for p in operation.get("parameters", [])
         )
@@ -96,8 +106,9 @@ def declare_headers(document: dict[str, Any]) -> None:
                 names.append("ETag")
             if status[0] == "2" and negotiated:
                 names.append("Content-Language")
+            if status[0] == "2" and creates:
+                names.append("Idempotent-Replayed")
             response["headers"] = {name: {"$ref": HEADERS + name} for name in names}
-        creates = method == "post" and "201" in operation["responses"]
         _declare_idempotency_key(operation, creates)
 
 
@@ -106,7 +117,7 @@ def _declare_idempotency_key(operation: dict[str, Any], creates: bool) -> None:
     parameters = [
         p for p in operation.get("parameters", []) if p.get("name", "").lower() != "idempotency-key"
     ]
-    if creates and operation["operationId"] not in CREATES_WITHOUT_KEY:
+    if creates:
         parameters.append({"$ref": IDEMPOTENCY_KEY})
     if parameters:
         operation["parameters"] = parameters

@@ -166,7 +166,8 @@ def name_enums(document: dict[str, Any]) -> None:
                 branch.setdefault("title", node["title"])
     for node in list(walk(document)):
         values = node.get("enum")
-        if node.get("type") != "string" or not values or len(values) < 2 or node in schemas.values():
+        inline = not any(node is schema for schema in schemas.values())
+        if node.get("type") != "string" or not values or len(values) < 2 or not inline:
             continue
         title = str(node.get("title", "value"))
         name = ENUM_NAMES.get(title) or "".join(part.capitalize() for part in title.split())
@@ -176,12 +177,35 @@ def name_enums(document: dict[str, Any]) -> None:
         node["$ref"] = SCHEMAS + name
 
 
+# Descriptions of the parameters whose routes give none, by name (and by path where one name
+# means another thing there).
+PARAMETER_DESCRIPTIONS = {
+    "assignment_id": "The assignment's id, from /v1/today or your history.",
+    "answer_id": "The answer's id (`my_answer.id` or `partner_answer.id` of an assignment).",
+    "exercise_id": "The exercise's id, stable across its versions.",
+    "slug": "The slug: lowercase words joined by hyphens.",
+    "token_id": "The API token's id (never its secret).",
+    "device_id": "An id the app chose for this device, kept across launches.",
+    "kind": "Only assignments of this kind.",
+    "revealed": "Only revealed (true) or not yet revealed (false) assignments.",
+    "last-event-id": "The id of the last event you received: an event comes at once when the "
+    "couple has changed since.",
+    "/v1/sync cursor": "The `cursor` of your last pull; leave out to pull everything.",
+    "/v1/sync limit": "Changes per page, 1 to 500; `has_more` says when more wait.",
+}
+
+
 def simplify_parameters(document: dict[str, Any]) -> None:
     """A parameter left out is absent, never null; and its name is its name (generators make
     a type of a parameter schema's `title`, such as a `Type` that Swift reserves)."""
-    for item in document["paths"].values():
+    for path, item in document["paths"].items():
         for operation in item.values():
             for parameter in operation.get("parameters", []):
+                name = parameter["name"]
+                described = PARAMETER_DESCRIPTIONS.get(f"{path} {name}")
+                described = described or PARAMETER_DESCRIPTIONS.get(name)
+                if described and not parameter.get("description"):
+                    parameter["description"] = described
                 schema = parameter.get("schema", {})
                 schema.pop("title", None)
                 without_null(schema)

@@ -29,18 +29,19 @@ from attune_client.models import (
     ActivityContent,
     AnswerSubmission,
     Assignment,
+    AuthTokens,
     ChoiceContent,
-    NewComment,
     Comment,
     CommentPage,
     Couple,
+    ExerciseType,
     GuessContent,
     Invite,
     JoinRequest,
+    NewComment,
     OpenContent,
     Registration,
     ScaleContent,
-    AuthTokens,
     User,
 )
 from attune_client.types import Response
@@ -87,15 +88,19 @@ def answer_for(exercise: Any, words: str) -> AnswerSubmission:
     """A valid answer to any exercise type, built from the exercise's own fields."""
     kind = exercise.type_
     if kind == "open":
-        content: Any = OpenContent(text=words[: exercise.max_length])
+        content: Any = OpenContent(type_=ExerciseType.OPEN, text=words[: exercise.max_length])
     elif kind == "choice":
-        content = ChoiceContent(choices=[exercise.options[0].id])
+        content = ChoiceContent(type_=ExerciseType.CHOICE, choices=[exercise.options[0].id])
     elif kind == "scale":
-        content = ScaleContent(value=exercise.max_)
+        content = ScaleContent(type_=ExerciseType.SCALE, value=exercise.max_)
     elif kind == "guess":
-        content = GuessContent(pick=exercise.options[0].id, guess=exercise.options[-1].id)
+        content = GuessContent(
+            type_=ExerciseType.GUESS, pick=exercise.options[0].id, guess=exercise.options[-1].id
+        )
     elif kind == "activity":
-        content = ActivityContent(done=True, rating=5, reflection=words)
+        content = ActivityContent(
+            type_=ExerciseType.ACTIVITY, done=True, rating=5, reflection=words
+        )
     else:
         raise SystemExit(f"an exercise type this story does not know: {kind!r}")
     return AnswerSubmission(content=content, id=str(uuid.uuid4()))
