@@ -62,7 +62,7 @@ IDEMPOTENCY_PARAMETER = {
     "description": "Any unique string (a UUID) per intended creation: a retry with the same "
     "key and body returns the first response and creates nothing new; the same key with a "
     "different body is 422.",
-    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "schema": {"type": "string", "maxLength": 255},
 }
 # Signing up comes before there is anyone to remember a key for.
 CREATES_WITHOUT_KEY = {"auth_register"}
