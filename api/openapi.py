@@ -34,7 +34,11 @@ shared by every API process. Responses carry `RateLimit-Limit`, `RateLimit-Remai
 submitted value. `401` carries `WWW-Authenticate: Bearer`, `429` carries `Retry-After`.
 
 **Conventions.** JSON in UTF-8; timestamps are RFC 3339 in UTC; ids are opaque strings.
-Request bodies reject unknown fields. Responses with personal data are `Cache-Control: no-store`.
+Request bodies reject unknown fields and take JSON's own types only (`"4"` is not a number,
+`"no"` not a boolean); NUL characters are refused anywhere in a request (422). **Partial
+updates** (PATCH): a field left out keeps its value; `null` clears a field, and only where
+clearing means something (a reminder time, an exercise's follow-up): elsewhere `null` is 422.
+Responses with personal data are `Cache-Control: no-store`.
 
 **The day.** Both partners get the same exercise each day, the couple's *assignment*
 (`GET /v1/today`). The couple's day is set by the couple's `timezone` and `day_starts_at`

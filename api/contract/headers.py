@@ -54,6 +54,8 @@ EVERY_RESPONSE = ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "
 BY_STATUS = {"401": ("WWW-Authenticate",), "429": ("Retry-After",)}
 # The operations that send the caller's answer version (api/routers/assignments.py).
 ETAG_OPERATIONS = {"assignment_today", "assignment_get", "assignment_put_answer"}
+# Content served in English whatever is asked (journeys are not translated), so said.
+ENGLISH_ONLY_OPERATIONS = {"journey_list", "journey_get"}
 
 IDEMPOTENCY_PARAMETER = {
     "name": "Idempotency-Key",
@@ -97,7 +99,7 @@ def declare_headers(document: dict[str, Any]) -> None:
             and "201" in operation["responses"]
             and operation["operationId"] not in CREATES_WITHOUT_KEY
         )
-        negotiated = any(
+        negotiated = operation["operationId"] in ENGLISH_ONLY_OPERATIONS or any(
             p.get("name") == "accept-language" for p in operation.get("parameters", [])
         )
         for status, response in operation["responses"].items():

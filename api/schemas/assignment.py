@@ -149,7 +149,13 @@ class CommentPage(Page[CommentOut]):
 class ReactionIn(RequestBody):
     model_config = ConfigDict(json_schema_extra={"examples": [{"emoji": "❤️"}]})
 
-    emoji: str = Field(min_length=1, max_length=16, examples=["❤️"])
+    emoji: str = Field(
+        min_length=1,
+        max_length=16,
+        examples=["❤️"],
+        description="Emoji only (a sequence such as ❤️ or 👍🏽 counts as one): letters, digits, "
+        "punctuation and spaces are refused.",
+    )
 
     @field_validator("emoji")
     @classmethod

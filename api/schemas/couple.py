@@ -83,7 +83,12 @@ class CoupleUpdateIn(ChangesIn):
     timezone: TimeZoneName | None = None
 
     day_starts_at: LocalTime | None = None
-    focus_themes: list[ThemeSlug] | None = Field(default=None, max_length=32)
+    focus_themes: list[ThemeSlug] | None = Field(
+        default=None,
+        max_length=32,
+        description="Theme slugs, each once; an empty list means every non-sensitive theme.",
+        json_schema_extra={"uniqueItems": True},
+    )
 
     @field_validator("focus_themes")
     @classmethod

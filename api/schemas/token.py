@@ -35,7 +35,8 @@ class ApiTokenIn(RequestBody):
     scopes: list[Annotated[Scope, Strict(False)]] = Field(
         min_length=1,
         max_length=len(Scope),
-        description="What the token may do; `content:write` only for admins.",
+        description="What the token may do, each scope once; `content:write` only for admins.",
+        json_schema_extra={"uniqueItems": True},
     )
     expires_in_days: int = Field(
         default=90, ge=1, le=MAX_LIFETIME_DAYS, description="Days until the token stops working."
