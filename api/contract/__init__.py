@@ -14,9 +14,11 @@ from api.contract.names import (
     simplify_parameters,
     size_integers,
 )
+from api.contract.sync import declare_mutations
 
 
 def finish(document: dict[str, Any]) -> dict[str, Any]:
+    declare_mutations(document)
     name_components(document)
     name_unions(document)
     name_enums(document)

@@ -28,7 +28,11 @@ PUBLIC_NAMES = {
     "JoinIn": "JoinRequest",
     "JourneyIn": "NewJourney",
     "JourneyStartIn": "JourneyStart",
-    "MutationIn": "SyncMutation",
+    **{
+        f"{name}": f"{name}Mutation"
+        for name in ("AnswerPut", "AnswerDelete", "CommentAdd", "ReactionSet", "ReactionClear")
+    },
+    "CheckInPut": "CheckInPutMutation",
     "MutationResult": "SyncMutationResult",
     "PasswordChangeIn": "PasswordChange",
     "PasswordResetConfirmIn": "PasswordResetConfirmation",
@@ -60,6 +64,11 @@ UNION_NAMES = {
     frozenset(f"New{kind}Exercise" for kind in ("Open", "Choice", "Scale", "Guess", "Activity")): (
         "NewExercise"
     ),
+    frozenset(
+        f"{name}Mutation"
+        for name in ("AnswerPut", "AnswerDelete", "CommentAdd", "ReactionSet", "ReactionClear")
+    )
+    | {"CheckInPutMutation"}: "SyncMutation",
 }
 # An inline enum, by the title of the field it types -> its component: one type per field in
 # every client, whatever values it gains. Not listed: the title, in PascalCase.
@@ -74,6 +83,8 @@ UNION_DESCRIPTIONS = {
     "AnswerContent": "An answer's content, one shape per exercise type; `type` tells which.",
     "Exercise": "An exercise as served, one shape per type; `type` tells which.",
     "NewExercise": "A new exercise, one shape per type; `type` tells which.",
+    "SyncMutation": "One offline write, one shape per `type`. One that can never apply comes "
+    "back `rejected` with a reason, without stopping the rest of the batch.",
 }
 
 
@@ -143,10 +154,14 @@ def _type_the_discriminator(schemas: dict[str, Any], union: dict[str, Any]) -> N
     tag_name = union["discriminator"]["propertyName"]
     tags = set(union["discriminator"]["mapping"])
     enum = next(
-        name
-        for name, schema in schemas.items()
-        if schema.get("type") == "string" and set(schema.get("enum", ())) == tags
+        (
+            name
+            for name, schema in schemas.items()
+            if schema.get("type") == "string" and set(schema.get("enum", ())) == tags
+        ),
+        union["title"] + "Type",
     )
+    schemas.setdefault(enum, {"type": "string", "enum": sorted(tags), "title": enum})
     for tag, target in union["discriminator"]["mapping"].items():
         variant = schemas[target.removeprefix(SCHEMAS)]
         # allOf, not a $ref beside `const`: tools reading JSON Schema draft 7 ignore a $ref's
