@@ -136,10 +136,11 @@ def name_unions(document: dict[str, Any]) -> None:
     unions: dict[str, dict[str, Any]] = {}
     for node in list(walk(document)):
         if "oneOf" in node and "discriminator" in node:
-            name = UNION_NAMES[_variants(node)]
+            # A union not listed (a new variant, say) keeps the title it came with.
+            name = UNION_NAMES.get(_variants(node)) or node["title"]
             unions[name] = {
                 "title": name,
-                "description": UNION_DESCRIPTIONS[name],
+                "description": UNION_DESCRIPTIONS.get(name, node.get("description", "")),
                 "oneOf": node.pop("oneOf"),
                 "discriminator": node.pop("discriminator"),
             }

@@ -23,5 +23,5 @@ def declare_mutations(document: dict[str, Any]) -> None:
             if "default" in field and field["default"] is None:
                 del field["default"]
         schemas.setdefault(name, schema)
-    schemas[BATCH]["properties"]["mutations"]["items"] = union
+    schemas[BATCH]["properties"]["mutations"]["items"] = union | {"title": "SyncMutation"}
     del schemas[LOOSE_MUTATION]
