@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v java >/dev/null; then
-  apt-get update -qq && apt-get install -y -qq --no-install-recommends default-jre-headless
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends default-jre-headless
 fi
 npm ci --prefix tools/contract --no-audit --no-fund --loglevel=error
