@@ -57,7 +57,9 @@ _user_scheme = OAuth2PasswordBearer(
     tokenUrl="/v1/auth/token",
     scopes={scope.value: text for scope, text in SCOPE_DESCRIPTIONS.items()},
     description="Signed in as a user: the access token from `/v1/auth/token` (or register, "
-    "refresh). A user holds every scope but `content:write`, which only admins hold.",
+    "refresh), a JWT valid 10 minutes, made and checked as RFC8725 advises (one pinned "
+    "algorithm, every claim required). A user holds every scope but `content:write`, which "
+    "only admins hold.",
     auto_error=False,
 )
 _api_token_scheme = HTTPBearer(

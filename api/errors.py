@@ -24,7 +24,12 @@ PROBLEM_TYPE_BASE = "urn:attune:problem:"
 
 
 class FieldError(BaseModel):
-    loc: list[str | int] = Field(description='Where the bad value is, e.g. ["body", "email"].')
+    # Strings only, list positions too ("0"): one element type that every client language
+    # decodes, where a mixed string-or-integer array defeats Swift's and Kotlin's generators.
+    loc: list[str] = Field(
+        description='Where the bad value is, e.g. ["body", "email"] or ["body", "mutations", '
+        '"0", "id"]: the part of the request, then field names and list positions.'
+    )
     msg: str = Field(description="What is wrong with it. Never repeats the submitted value.")
 
 
@@ -33,13 +38,26 @@ class Problem(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    type: str = Field(examples=["urn:attune:problem:not-found"])
-    title: str = Field(examples=["Not found"])
-    status: int = Field(examples=[404])
-    detail: str = Field(examples=["No such assignment."])
-    errors: list[FieldError] | None = Field(
-        default=None, description="For validation errors (422): one entry per bad field."
+    type: str = Field(
+        description="A URN naming the kind of problem; stable, to branch on.",
+        examples=["urn:attune:problem:not-found"],
     )
+    title: str = Field(description="The kind of problem, for people.", examples=["Not found"])
+    status: int = Field(description="The HTTP status code.", examples=[404])
+    detail: str = Field(
+        description="What went wrong this time, for people.", examples=["No such assignment."]
+    )
+
+
+class ValidationProblem(Problem):
+    """A 422: the request is not valid; `errors` lists each bad field."""
+
+    errors: list[FieldError] = Field(description="One entry per bad field.")
+
+
+def locate(loc: Sequence[str | int]) -> list[str]:
+    """A FieldError's `loc`: list positions as strings."""
+    return [str(part) for part in loc]
 
 
 class AppError(Exception):
@@ -96,8 +114,9 @@ class Unprocessable(AppError):
     status, title, slug = 422, "Unprocessable content", "validation"
 
     def __init__(self, detail: str, *, loc: list[str | int] | None = None) -> None:
-        errors = [{"loc": loc, "msg": detail}] if loc else []
-        super().__init__(detail, extra={"errors": errors} if errors else None)
+        # Every 422 carries `errors` (ValidationProblem), at least the request as a whole.
+        errors = [{"loc": locate(loc or ["request"]), "msg": detail}]
+        super().__init__(detail, extra={"errors": errors})
 
 
 class RateLimited(AppError):
@@ -171,7 +190,7 @@ def _field_error(error: Mapping[str, Any]) -> dict[str, Any]:
     sent = error.get("input")
     if isinstance(sent, str) and len(sent) >= 4 and sent in msg:  # anything missed above
         msg = "is not valid"
-    return {"loc": loc, "msg": msg}
+    return {"loc": locate(loc), "msg": msg}
 
 
 async def _on_app_error(request: Request, exc: Exception) -> JSONResponse:
@@ -288,4 +307,10 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         429: "Rate limited; `Retry-After` says when to try again.",
         503: "Not ready to serve.",
     }
-    return {status: {"model": Problem, "description": described[status]} for status in statuses}
+    return {
+        status: {
+            "model": ValidationProblem if status == 422 else Problem,
+            "description": described[status],
+        }
+        for status in statuses
+    }

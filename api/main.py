@@ -11,6 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.clock import Clock
 from api.config import Settings, get_settings
+from api.contract import finish
 from api.db import Migrations, install_unavailable_handlers, request_threads
 from api.docs import install_docs
 from api.errors import install_error_handlers
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app = FastAPI(
         title="Attune API",
         version="1.0.0",
+        contact={"name": "The Attune API team"},
         description=DESCRIPTION,
         openapi_tags=TAGS,
         generate_unique_id_function=operation_id,
@@ -126,7 +128,7 @@ def _install_openapi(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = problem_media_types(default_openapi())
+            app.openapi_schema = finish(problem_media_types(default_openapi()))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -19,8 +19,9 @@ OAuth2 password flow.
 **API tokens** (`att_…`, made at `POST /v1/tokens`) let integration partners and your own
 tools act for you within scopes: `profile:read`, `couple:read`, `exercises:read`,
 `answers:read`, `answers:write`, `checkins:write`, and `content:write` for admins. Send one as
-`Authorization: Bearer att_…`. Each operation lists the scopes it needs (a signed-in user holds
-them all but `content:write`); a token without one gets `403` naming it in `missing_scopes`.
+`Authorization: Bearer att_…`. Each operation lists the scopes it needs under
+`OAuth2PasswordBearer`, and an API token needs the same ones (a signed-in user holds them all
+but `content:write`); a token without one gets `403` naming it in `missing_scopes`.
 Operations listing only `OAuth2PasswordBearer` need the user signed in: `/v1/auth/*`,
 `/v1/tokens`, erasing the account, and changing the profile or the couple.
 
@@ -37,7 +38,11 @@ moment (a single-file SQLite deployment saves one at a time): nothing was change
 again.
 
 **Conventions.** JSON in UTF-8; timestamps are RFC 3339 in UTC; ids are opaque strings.
-Request bodies reject unknown fields. Responses with personal data are `Cache-Control: no-store`.
+Request bodies reject unknown fields and take JSON's own types only (`"4"` is not a number,
+`"no"` not a boolean); NUL characters are refused anywhere in a request (422). **Partial
+updates** (PATCH): a field left out keeps its value; `null` clears a field, and only where
+clearing means something (a reminder time, an exercise's follow-up): elsewhere `null` is 422.
+Responses with personal data are `Cache-Control: no-store`.
 
 **The day.** Both partners get the same exercise each day, the couple's *assignment*
 (`GET /v1/today`). The couple's day is set by the couple's `timezone` and `day_starts_at`
@@ -75,34 +80,34 @@ TAGS = [
     {"name": "me", "description": "The caller's own profile, export and erasure."},
     {"name": "couple", "description": "Linking two people: invites, joining, unlinking."},
     {
-        "name": "themes",
+        "name": "theme",
         "description": "What exercises are about, e.g. trust or laughter-play. Sensitive themes "
         "are delivered only to couples who chose them.",
     },
     {
-        "name": "exercises",
+        "name": "exercise",
         "description": "The daily exercises, in five types: `open`, `choice`, `scale`, `guess`, "
         "`activity`. Published versions never change: an edit publishes the next version. "
         "Served in the language negotiated from `Accept-Language`, English when untranslated.",
     },
     {
-        "name": "journeys",
+        "name": "journey",
         "description": "Multi-day programs: one exercise a day, in order.",
     },
     {
-        "name": "assignments",
+        "name": "assignment",
         "description": "The day's exercise, your history, answers (under the reveal rule), "
         "and the conversation under revealed assignments.",
     },
-    {"name": "answers", "description": "Reactions to answers."},
-    {"name": "checkins", "description": "How connected each of you feels, day by day."},
+    {"name": "answer", "description": "Reactions to answers."},
+    {"name": "checkin", "description": "How connected each of you feels, day by day."},
     {
-        "name": "devices",
+        "name": "device",
         "description": "Push registration: where your notifications go. Notifications say only "
         "who did what (never what anyone wrote); the app pulls the rest.",
     },
     {
-        "name": "tokens",
+        "name": "token",
         "description": "API tokens for integration partners and your own tools: scoped, "
         "expiring, revocable. Managed only by the user signed in.",
     },
@@ -110,7 +115,7 @@ TAGS = [
         "name": "sync",
         "description": "Offline sync: pull the changes since a cursor, push offline writes.",
     },
-    {"name": "events", "description": "Server-Sent Events: when to pull."},
+    {"name": "event", "description": "Server-Sent Events: when to pull."},
     {"name": "health", "description": "Probes for load balancers and orchestrators."},
 ]
 
@@ -141,6 +146,9 @@ def _problem_example(status: int, detail: str) -> dict[str, Any]:
     }
     if status == 422:
         example["errors"] = [{"loc": ["body", "email"], "msg": "value is not a valid email"}]
+    if status == 412:
+        example["current"] = {"type": "open", "text": "The night you stayed up with me."}
+        example["current_version"] = 3
     return example
 
 
@@ -153,7 +161,9 @@ def problem_media_types(schema: dict[str, Any]) -> dict[str, Any]:
                 if status[0] in "45" and "application/json" in content:
                     content[PROBLEM_MEDIA_TYPE] = content.pop("application/json")
                 if status == "422" and PROBLEM_MEDIA_TYPE in content:
-                    content[PROBLEM_MEDIA_TYPE]["schema"] = {"$ref": "#/components/schemas/Problem"}
+                    content[PROBLEM_MEDIA_TYPE]["schema"] = {
+                        "$ref": "#/components/schemas/ValidationProblem"
+                    }
                     response["description"] = problem_responses(422)[422]["description"]
                 if PROBLEM_MEDIA_TYPE in content:
                     example = _problem_example(int(status), response["description"])

@@ -82,7 +82,9 @@ def _distinct_ids(options: list[ExerciseOption]) -> list[ExerciseOption]:
 
 
 Options = Annotated[
-    list[ExerciseOption], Field(min_length=2, max_length=12), AfterValidator(_distinct_ids)
+    list[ExerciseOption],
+    Field(min_length=2, max_length=12, description="Each with an id of its own."),
+    AfterValidator(_distinct_ids),
 ]
 Steps = Annotated[list[Text], Field(min_length=1, max_length=12)]
 

@@ -12,7 +12,7 @@ from api.security.scopes import Scope
 from api.services import assignments
 
 router = APIRouter(
-    prefix="/v1/answers", tags=["answers"], responses=problem_responses(401, 403, 429)
+    prefix="/v1/answers", tags=["answer"], responses=problem_responses(401, 403, 429)
 )
 
 

@@ -14,7 +14,7 @@ from api.errors import Unprocessable, problem_responses
 from api.idempotency import IdempotencyDep
 from api.models import Answer, Assignment, User
 from api.routers.content import CatalogDep, Language
-from api.schemas.answer import AnswerIn
+from api.schemas.answer import AnswerIn, StaleAnswerProblem
 from api.schemas.assignment import (
     AssignmentKind,
     AssignmentOut,
@@ -30,7 +30,7 @@ from api.security.scopes import Scope
 from api.services import assignments, delivery
 from api.services.reveal import assignment_out
 
-router = APIRouter(tags=["assignments"], responses=problem_responses(401, 403, 429))
+router = APIRouter(tags=["assignment"], responses=problem_responses(401, 403, 429))
 
 _ETAG = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
 
@@ -227,7 +227,12 @@ async def get(
     ),
     responses={
         201: {"model": AssignmentOut, "description": "The answer was created."},
-        **problem_responses(401, 404, 409, 412, 422),
+        **problem_responses(401, 404, 409, 422),
+        412: {
+            "model": StaleAnswerProblem,
+            "description": "Your answer changed since the version in If-Match: the body holds "
+            "the current one.",
+        },
     },
 )
 async def put_answer(

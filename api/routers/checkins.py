@@ -8,13 +8,14 @@ from fastapi import APIRouter, Query, Response, status
 from api.deps import Caller, Now, Scoped, SessionDep
 from api.errors import Unprocessable, problem_responses
 from api.idempotency import IdempotencyDep
-from api.schemas.assignment import CheckInIn, CheckInList, CheckInOut
+from api.schemas.assignment import CheckInIn, CheckInOut, CheckInPage
 from api.schemas.fields import IsoDate
+from api.schemas.pagination import DEFAULT_LIMIT, Cursor, Limit, page_after
 from api.security.scopes import Scope
 from api.services import checkins, delivery
 
 router = APIRouter(
-    prefix="/v1/checkins", tags=["checkins"], responses=problem_responses(401, 403, 429)
+    prefix="/v1/checkins", tags=["checkin"], responses=problem_responses(401, 403, 429)
 )
 
 MAX_RANGE_DAYS = 366
@@ -30,7 +31,7 @@ MAX_RANGE_DAYS = 366
         **problem_responses(401, 409, 422),
     },
 )
-def put(
+def create(
     body: CheckInIn,
     caller: Annotated[Caller, Scoped(Scope.checkins_write)],
     db: SessionDep,
@@ -61,9 +62,17 @@ def list_checkins(
     caller: Annotated[Caller, Scoped(Scope.answers_read)],
     db: SessionDep,
     now: Now,
-    first: Annotated[IsoDate | None, Query(alias="from")] = None,
-    last: Annotated[IsoDate | None, Query(alias="to")] = None,
-) -> CheckInList:
+    first: Annotated[
+        IsoDate | None,
+        Query(alias="from", description="The first local day (YYYY-MM-DD), inclusive."),
+    ] = None,
+    last: Annotated[
+        IsoDate | None,
+        Query(alias="to", description="The last local day (YYYY-MM-DD), inclusive; today."),
+    ] = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> CheckInPage:
     last = last or delivery.owner_of(db, caller.user).day(now)
     # By ordinal: `to` near the first day there is (0001-01-01) must not overflow.
     first = first or date.fromordinal(max(1, last.toordinal() - 29))
@@ -72,5 +81,9 @@ def list_checkins(
             f"`from` must not be after `to`, at most {MAX_RANGE_DAYS} days before it.",
             loc=["query", "from"],
         )
+    # At most two people's days of one range: paged in memory, by day then person.
     found = checkins.checkins_between(db, caller.user, first, last)
-    return CheckInList(items=[CheckInOut.model_validate(c) for c in found])
+    page, next_cursor = page_after(
+        found, lambda c: f"{c.local_date.isoformat()} {c.user_id}", cursor, limit
+    )
+    return CheckInPage(items=[CheckInOut.model_validate(c) for c in page], next_cursor=next_cursor)

@@ -10,7 +10,7 @@ from api.schemas.device import DeviceIn, DeviceOut
 from api.services import devices
 
 router = APIRouter(
-    prefix="/v1/devices", tags=["devices"], responses=problem_responses(401, 403, 404, 429)
+    prefix="/v1/devices", tags=["device"], responses=problem_responses(401, 403, 404, 429)
 )
 
 DeviceId = Annotated[

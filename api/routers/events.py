@@ -15,7 +15,7 @@ from api.realtime import RESYNC, ChangeFeed, Subscription
 from api.security.scopes import Scope
 from api.services import changes, sync
 
-router = APIRouter(prefix="/v1/events", tags=["events"], responses=problem_responses(401, 403, 429))
+router = APIRouter(prefix="/v1/events", tags=["event"], responses=problem_responses(401, 403, 429))
 
 
 @router.get(

@@ -21,7 +21,7 @@ from api.security.scopes import Scope
 from api.services import content
 
 router = APIRouter(
-    prefix="/v1/exercises", tags=["exercises"], responses=problem_responses(401, 403, 429)
+    prefix="/v1/exercises", tags=["exercise"], responses=problem_responses(401, 403, 429)
 )
 # Reading the catalog needs exercises:read; managing it, content:write (api/routers/content.py).
 _READ = [Scoped(Scope.exercises_read)]

@@ -39,7 +39,9 @@ mutation that can never apply is `rejected` with a reason and does not stop the 
     description=(
         "Everything of your couple (or your solo data) that changed after `cursor`, oldest "
         "first, each row once at its latest state, rendered for you under the reveal rule. "
-        "No cursor: everything. Follow `cursor` while `has_more`; on `reset`, start over."
+        "No cursor: everything. Follow `cursor` while `has_more`; on `reset`, start over. "
+        "Unlike the lists, whose `next_cursor` is null on the last page, the stream's `cursor` "
+        "is always set: the last page's is where the next pull starts, once more has changed."
     ),
     responses=problem_responses(401, 422),
 )

@@ -15,7 +15,7 @@ from api.schemas.render_content import theme_out
 from api.security.scopes import Scope
 from api.services import content
 
-router = APIRouter(prefix="/v1/themes", tags=["themes"], responses=problem_responses(401, 403, 429))
+router = APIRouter(prefix="/v1/themes", tags=["theme"], responses=problem_responses(401, 403, 429))
 # Reading the catalog needs exercises:read; managing it, content:write (api/routers/content.py).
 _READ = [Scoped(Scope.exercises_read)]
 

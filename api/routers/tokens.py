@@ -16,7 +16,7 @@ from api.services import tokens
 # Only the person manages credentials: an API token never reaches these (SPEC.md §7).
 router = APIRouter(
     prefix="/v1/tokens",
-    tags=["tokens"],
+    tags=["token"],
     dependencies=[Depends(require_user_session)],
     responses=problem_responses(401, 403, 429),
 )

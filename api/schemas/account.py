@@ -3,11 +3,11 @@
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from pydantic.config import JsonDict
 
 from api.schemas.answer import AnswerOut
-from api.schemas.base import RequestBody, ResponseBody
+from api.schemas.base import ChangesIn, RequestBody, ResponseBody
 from api.schemas.fields import DisplayName, Locale, LocalTime, Password, TimeZoneName
 from api.security.passwords import MAX_LENGTH as MAX_PASSWORD_LENGTH
 
@@ -153,7 +153,8 @@ class EmailVerificationConfirmIn(RequestBody):
     token: str = Field(min_length=1, max_length=512)
 
 
-class ProfileUpdateIn(RequestBody):
+class ProfileUpdateIn(ChangesIn):
+    nullable = frozenset({"reminder_time"})
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -168,13 +169,6 @@ class ProfileUpdateIn(RequestBody):
     reminder_time: LocalTime | None = Field(
         default=None, description="When to be reminded (local HH:MM); null turns reminders off."
     )
-
-    @field_validator("display_name", "timezone", "locale")
-    @classmethod
-    def _not_null(cls, value: str | None) -> str:
-        if value is None:
-            raise ValueError("cannot be null; leave the field out to keep it")
-        return value
 
 
 class AccountDeleteIn(RequestBody):

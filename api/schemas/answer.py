@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 
+from api.errors import Problem
 from api.schemas.base import RequestBody, ResponseBody
 
 ClientId = Annotated[
@@ -94,4 +95,15 @@ class AnswerOut(ResponseBody):
     guess_correct: bool | None = Field(
         default=None,
         description="For a revealed guess exercise: whether this guess matched the other's pick.",
+    )
+
+
+class StaleAnswerProblem(Problem):
+    """A 412: `If-Match` named a version of your answer that is no longer the current one."""
+
+    current: AnswerContent | None = Field(
+        description="Your answer's content as it stands now; null when you have none."
+    )
+    current_version: int | None = Field(
+        description="Its version, the ETag to send in If-Match; null when you have none."
     )

@@ -23,7 +23,15 @@ def _is_emoji(value: str) -> str:
 
 # Field types shared by the REST bodies and the sync mutations that make the same writes.
 Emoji = Annotated[
-    str, Field(min_length=1, max_length=16, examples=["❤️"]), AfterValidator(_is_emoji)
+    str,
+    Field(
+        min_length=1,
+        max_length=16,
+        examples=["❤️"],
+        description="Emoji only (a sequence such as ❤️ or 👍🏽 counts as one): letters, digits, "
+        "punctuation and spaces are refused.",
+    ),
+    AfterValidator(_is_emoji),
 ]
 CommentBody = Annotated[str, Field(min_length=1, max_length=2000)]
 Mood = Annotated[int, Field(ge=1, le=5, description="How connected you feel today, 1 to 5.")]
@@ -47,23 +55,25 @@ _OWN_ANSWER: JsonDict = {
     "edited": False,
     "guess_correct": None,
 }
+# An exercise as served (also the example of the Exercise union, api/contract/examples.py).
+EXERCISE_EXAMPLE: JsonDict = {
+    "id": "trust-01",
+    "theme": "trust",
+    "type": "open",
+    "title": "When I could count on you",
+    "prompt": "Describe a specific moment when you felt you could truly count on your partner.",
+    "why": "Recalling reliable moments reminds you both what trust looks like in action.",
+    "mechanism": "gratitude",
+    "depth": 2,
+    "follow_up": "Did your partner know at the time how much that moment mattered?",
+    "max_length": 1000,
+    "version": 1,
+    "retired": False,
+    "language": "en",
+}
 _ASSIGNMENT: JsonDict = {
     "id": "48de167b-ae6f-4da5-a428-714ffe76589f",
-    "exercise": {
-        "id": "trust-01",
-        "theme": "trust",
-        "type": "open",
-        "title": "When I could count on you",
-        "prompt": "Describe a specific moment when you felt you could truly count on your partner.",
-        "why": "Recalling reliable moments reminds you both what trust looks like in action.",
-        "mechanism": "gratitude",
-        "depth": 2,
-        "follow_up": "Did your partner know at the time how much that moment mattered?",
-        "max_length": 1000,
-        "version": 1,
-        "retired": False,
-        "language": "en",
-    },
+    "exercise": EXERCISE_EXAMPLE,
     "kind": "daily",
     "local_date": "2026-11-26",
     "created_at": "2026-11-26T06:02:45Z",
@@ -196,8 +206,8 @@ class CheckInOut(ResponseBody):
     updated_at: datetime
 
 
-class CheckInList(ResponseBody):
-    items: list[CheckInOut] = Field(description="Oldest day first.")
+class CheckInPage(Page[CheckInOut]):
+    """A page of check-ins, oldest day first."""
 
 
 class CheckInTrend(ResponseBody):

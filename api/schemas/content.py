@@ -4,9 +4,9 @@ Requests reuse the models that validate the shipped files, so the API accepts ex
 a file may hold.
 """
 
-from typing import Annotated, ClassVar
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict
 
 from api.content.schema import (
     ActivityExercise,
@@ -25,7 +25,7 @@ from api.content.schema import (
     ThemeSpec,
     Title,
 )
-from api.schemas.base import RequestBody, ResponseBody
+from api.schemas.base import STRICT, ChangesIn, ResponseBody
 from api.schemas.pagination import Page
 
 LANGUAGE = Field(
@@ -35,17 +35,8 @@ LANGUAGE = Field(
 )
 
 
-class ChangesIn(RequestBody):
-    """A partial update: fields left out stay as they are; null only where it clears a field."""
-
-    nullable: ClassVar[frozenset[str]] = frozenset()
-
-    @field_validator("*")
-    @classmethod
-    def _not_null(cls, value: object, info: ValidationInfo) -> object:
-        if value is None and info.field_name not in cls.nullable:
-            raise ValueError("cannot be null; leave the field out to keep it")
-        return value
+# Mechanisms arrive as JSON strings; strict mode would want Mechanism members.
+MechanismName = Annotated[Mechanism, Strict(False)]
 
 
 class ThemeOut(ResponseBody):
@@ -65,6 +56,7 @@ class ThemeIn(ThemeSpec):
     """A new theme; its exercises are added with `POST /v1/exercises`."""
 
     model_config = ConfigDict(
+        strict=True,
         json_schema_extra={
             "examples": [
                 {
@@ -74,7 +66,7 @@ class ThemeIn(ThemeSpec):
                     "sensitive": False,
                 }
             ]
-        }
+        },
     )
 
 
@@ -134,8 +126,10 @@ class NewExercise(BaseModel):
     """What a new exercise must say besides its content (first among the bases of each type's
     model below, so `mechanism` and `depth` are required there, as in the content files)."""
 
+    model_config = STRICT
+
     theme: Slug = Field(description="The slug of the theme it belongs to.")
-    mechanism: Mechanism = Field(description="What the exercise works on.")
+    mechanism: MechanismName = Field(description="What the exercise works on.")
     depth: Depth
 
 
@@ -179,7 +173,7 @@ class ExercisePatchIn(ChangesIn):
     title: Title | None = None
     prompt: Text | None = None
     why: Text | None = None
-    mechanism: Mechanism | None = None
+    mechanism: MechanismName | None = None
     depth: Depth | None = None
     follow_up: Text | None = None
     max_length: int | None = None
@@ -210,6 +204,7 @@ class JourneyIn(JourneySpec):
     """A new journey."""
 
     model_config = ConfigDict(
+        strict=True,
         json_schema_extra={
             "examples": [
                 {
@@ -219,7 +214,7 @@ class JourneyIn(JourneySpec):
                     "days": ["trust-01", "trust-02", "trust-03"],
                 }
             ]
-        }
+        },
     )
 
 

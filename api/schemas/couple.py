@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field, field_validator
 
-from api.schemas.base import RequestBody, ResponseBody
+from api.schemas.base import ChangesIn, RequestBody, ResponseBody
 from api.schemas.fields import LocalTime, TimeZoneName
 
 ThemeSlug = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64)]
@@ -67,7 +67,7 @@ class CoupleOut(ResponseBody):
     streak: StreakOut
 
 
-class CoupleUpdateIn(RequestBody):
+class CoupleUpdateIn(ChangesIn):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -83,14 +83,12 @@ class CoupleUpdateIn(RequestBody):
     timezone: TimeZoneName | None = None
 
     day_starts_at: LocalTime | None = None
-    focus_themes: list[ThemeSlug] | None = Field(default=None, max_length=32)
-
-    @field_validator("timezone", "day_starts_at", "focus_themes")
-    @classmethod
-    def _not_null(cls, value: object) -> object:
-        if value is None:
-            raise ValueError("cannot be null; leave the field out to keep it")
-        return value
+    focus_themes: list[ThemeSlug] | None = Field(
+        default=None,
+        max_length=32,
+        description="Theme slugs, each once; an empty list means every non-sensitive theme.",
+        json_schema_extra={"uniqueItems": True},
+    )
 
     @field_validator("focus_themes")
     @classmethod

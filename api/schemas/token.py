@@ -1,8 +1,9 @@
 """Bodies of the /v1/tokens endpoints."""
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, Strict, field_validator
 
 from api.schemas.base import RequestBody, ResponseBody
 from api.schemas.pagination import Page
@@ -30,10 +31,12 @@ class ApiTokenIn(RequestBody):
         pattern=r"\S",
         description="What the token is for, to recognize it later.",
     )
-    scopes: list[Scope] = Field(
+    # Scopes arrive as JSON strings; strict mode would want Scope members.
+    scopes: list[Annotated[Scope, Strict(False)]] = Field(
         min_length=1,
         max_length=len(Scope),
-        description="What the token may do; `content:write` only for admins.",
+        description="What the token may do, each scope once; `content:write` only for admins.",
+        json_schema_extra={"uniqueItems": True},
     )
     expires_in_days: int = Field(
         default=90, ge=1, le=MAX_LIFETIME_DAYS, description="Days until the token stops working."

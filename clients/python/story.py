@@ -16,32 +16,33 @@ from typing import Any
 
 import httpx
 from attune_client import AuthenticatedClient, Client
-from attune_client.api.assignments import (
-    assignments_add_comment,
-    assignments_list_comments,
-    assignments_put_answer,
-    assignments_today,
+from attune_client.api.assignment import (
+    assignment_add_comment,
+    assignment_list_comments,
+    assignment_put_answer,
+    assignment_today,
 )
 from attune_client.api.auth import auth_register
 from attune_client.api.couple import couple_create_invite, couple_join
 from attune_client.api.me import me_get
 from attune_client.models import (
     ActivityContent,
-    AnswerIn,
-    AssignmentOut,
+    AnswerSubmission,
+    Assignment,
+    AuthTokens,
     ChoiceContent,
-    CommentIn,
-    CommentOut,
+    Comment,
     CommentPage,
-    CoupleOut,
+    Couple,
+    ExerciseType,
     GuessContent,
-    InviteOut,
-    JoinIn,
+    Invite,
+    JoinRequest,
+    NewComment,
     OpenContent,
-    RegisterIn,
+    Registration,
     ScaleContent,
-    TokenOut,
-    UserOut,
+    User,
 )
 from attune_client.types import Response
 
@@ -63,42 +64,46 @@ def expect(response: Response[Any], status: int, kind: type) -> Any:
 
 def register(base_url: str, name: str) -> AuthenticatedClient:
     anonymous = Client(base_url=base_url, timeout=TIMEOUT)
-    body = RegisterIn(
+    body = Registration(
         email=f"{name.lower()}-{uuid.uuid4().hex[:8]}@example.com",
         password=PASSWORD,
         display_name=name,
         timezone="Europe/Paris",
     )
     registered = auth_register.sync_detailed(client=anonymous, body=body)
-    tokens: TokenOut = expect(registered, 201, TokenOut)
+    tokens: AuthTokens = expect(registered, 201, AuthTokens)
     log.info("registered %s as %s", name, tokens.user.email)
     return AuthenticatedClient(base_url=base_url, token=tokens.access_token, timeout=TIMEOUT)
 
 
-def link(inviter: AuthenticatedClient, joiner: AuthenticatedClient) -> CoupleOut:
-    invite: InviteOut = expect(couple_create_invite.sync_detailed(client=inviter), 201, InviteOut)
-    joined = couple_join.sync_detailed(client=joiner, body=JoinIn(code=invite.code))
-    couple: CoupleOut = expect(joined, 201, CoupleOut)
+def link(inviter: AuthenticatedClient, joiner: AuthenticatedClient) -> Couple:
+    invite: Invite = expect(couple_create_invite.sync_detailed(client=inviter), 201, Invite)
+    joined = couple_join.sync_detailed(client=joiner, body=JoinRequest(code=invite.code))
+    couple: Couple = expect(joined, 201, Couple)
     log.info("linked: couple %s with partner %s", couple.id, couple.partner.display_name)
     return couple
 
 
-def answer_for(exercise: Any, words: str) -> AnswerIn:
+def answer_for(exercise: Any, words: str) -> AnswerSubmission:
     """A valid answer to any exercise type, built from the exercise's own fields."""
     kind = exercise.type_
     if kind == "open":
-        content: Any = OpenContent(text=words[: exercise.max_length])
+        content: Any = OpenContent(type_=ExerciseType.OPEN, text=words[: exercise.max_length])
     elif kind == "choice":
-        content = ChoiceContent(choices=[exercise.options[0].id])
+        content = ChoiceContent(type_=ExerciseType.CHOICE, choices=[exercise.options[0].id])
     elif kind == "scale":
-        content = ScaleContent(value=exercise.max_)
+        content = ScaleContent(type_=ExerciseType.SCALE, value=exercise.max_)
     elif kind == "guess":
-        content = GuessContent(pick=exercise.options[0].id, guess=exercise.options[-1].id)
+        content = GuessContent(
+            type_=ExerciseType.GUESS, pick=exercise.options[0].id, guess=exercise.options[-1].id
+        )
     elif kind == "activity":
-        content = ActivityContent(done=True, rating=5, reflection=words)
+        content = ActivityContent(
+            type_=ExerciseType.ACTIVITY, done=True, rating=5, reflection=words
+        )
     else:
         raise SystemExit(f"an exercise type this story does not know: {kind!r}")
-    return AnswerIn(content=content, id=str(uuid.uuid4()))
+    return AnswerSubmission(content=content, id=str(uuid.uuid4()))
 
 
 def pull_changes(client: AuthenticatedClient, answer_ids: set[str]) -> None:
@@ -132,29 +137,29 @@ def main() -> None:
     base_url = os.environ.get("ATTUNE_BASE_URL", "http://127.0.0.1:8000")
     alex, robin = register(base_url, "Alex"), register(base_url, "Robin")
     couple = link(alex, robin)
-    me: UserOut = expect(me_get.sync_detailed(client=alex), 200, UserOut)
+    me: User = expect(me_get.sync_detailed(client=alex), 200, User)
     if me.couple_id != couple.id:
         raise SystemExit("GET /v1/me does not name the new couple")
 
-    today: AssignmentOut = expect(assignments_today.sync_detailed(client=alex), 200, AssignmentOut)
-    robins_today = expect(assignments_today.sync_detailed(client=robin), 200, AssignmentOut)
+    today: Assignment = expect(assignment_today.sync_detailed(client=alex), 200, Assignment)
+    robins_today = expect(assignment_today.sync_detailed(client=robin), 200, Assignment)
     if robins_today.id != today.id:
         raise SystemExit("partners got different exercises for the same day")
     log.info("today: %s (%s)", today.exercise.title, today.exercise.type_)
 
     for client, words in ((alex, "I felt seen this week."), (robin, "Our walk on Sunday.")):
-        put = assignments_put_answer.sync_detailed(
+        put = assignment_put_answer.sync_detailed(
             today.id, client=client, body=answer_for(today.exercise, words)
         )
-        answered: AssignmentOut = expect(put, 201, AssignmentOut)
+        answered: Assignment = expect(put, 201, Assignment)
     if not (answered.revealed and answered.partner_answer and answered.my_answer):
         raise SystemExit("both answered, yet the assignment is not revealed")
     log.info("reveal: Robin sees Alex's answer %s", answered.partner_answer.id)
 
-    comment = CommentIn(body="Thank you for sharing that.", id=str(uuid.uuid4()))
-    added = assignments_add_comment.sync_detailed(today.id, client=alex, body=comment)
-    expect(added, 201, CommentOut)
-    page = assignments_list_comments.sync_detailed(today.id, client=robin)
+    comment = NewComment(body="Thank you for sharing that.", id=str(uuid.uuid4()))
+    added = assignment_add_comment.sync_detailed(today.id, client=alex, body=comment)
+    expect(added, 201, Comment)
+    page = assignment_list_comments.sync_detailed(today.id, client=robin)
     comments: CommentPage = expect(page, 200, CommentPage)
     if [c.body for c in comments.items] != [comment.body]:
         raise SystemExit("the partner does not see the comment")

@@ -125,13 +125,25 @@ def test_examples_match_their_schemas(document: dict[str, Any]) -> None:
 
 
 def test_every_error_response_is_a_problem(document: dict[str, Any]) -> None:
+    """A Problem; a 422 its ValidationProblem (with `errors`), a 412 the StaleAnswerProblem
+    (with the current answer): an error body that carries more has a schema of its own."""
+    own = {"422": "#/components/schemas/ValidationProblem"}
     for where, operation in operations(document):
         for status, response in operation["responses"].items():
             if status[0] in "45":
                 content = response["content"]
                 assert list(content) == ["application/problem+json"], f"{where} {status}"
-                assert content["application/problem+json"]["schema"] == {"$ref": PROBLEM}
-    assert "HTTPValidationError" not in document["components"]["schemas"]
+                schema = content["application/problem+json"]["schema"]
+                if where == "PUT /v1/assignments/{assignment_id}/answer" and status == "412":
+                    assert schema == {"$ref": "#/components/schemas/StaleAnswerProblem"}
+                else:
+                    assert schema == {"$ref": own.get(status, PROBLEM)}, f"{where} {status}"
+    schemas = document["components"]["schemas"]
+    assert "HTTPValidationError" not in schemas
+    for name in ("Problem", "ValidationProblem", "StaleAnswerProblem"):
+        assert {"type", "title", "status", "detail"} <= set(schemas[name]["required"]), name
+    assert "errors" in schemas["ValidationProblem"]["required"]
+    assert {"current", "current_version"} <= set(schemas["StaleAnswerProblem"]["required"])
 
 
 def test_operations_name_their_security(document: dict[str, Any]) -> None:
@@ -140,7 +152,7 @@ def test_operations_name_their_security(document: dict[str, Any]) -> None:
         if not where.split(" ")[1].startswith("/v1/"):
             continue
         if operation["operationId"] in PUBLIC:
-            assert not operation.get("security"), where
+            assert operation["security"] == [], f"{where} must say it is public"
             continue
         assert operation.get("security"), f"{where} declares no security requirement"
         for requirement in operation["security"]:

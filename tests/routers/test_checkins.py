@@ -60,6 +60,27 @@ class TestCheckIns:
         assert_problem(backwards, 422)
         assert_problem(client.get("/v1/checkins?from=yesterday", headers=bearer(tokens)), 422)
 
+    def test_pages_like_every_list(self, client: TestClient, clock: FrozenClock) -> None:
+        """Oldest day first, `limit` at a time, `next_cursor` null on the last page."""
+        partner, me = make_couple(client)
+        for day in range(3):
+            check_in(client, me, mood=day + 1)
+            check_in(client, partner, mood=5)
+            clock.advance(timedelta(days=1))
+            me, partner = renewed(client, me), renewed(client, partner)
+        seen: list[tuple[str, str]] = []
+        cursor = None
+        while True:
+            query = "?limit=4" + (f"&cursor={cursor}" if cursor else "")
+            response = client.get(f"/v1/checkins{query}", headers=bearer(me))
+            assert response.status_code == 200, response.text
+            page = response.json()
+            seen += [(item["local_date"], item["user_id"]) for item in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert len(seen) == 6 and seen == sorted(seen)
+
 
 class TestStreak:
     def _answer_today(self, client: TestClient, a: dict[str, Any], b: dict[str, Any]) -> None:

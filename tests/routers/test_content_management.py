@@ -341,7 +341,7 @@ class TestJourneys:
         self, client: TestClient, admin: dict[str, str]
     ) -> None:
         client.delete("/v1/exercises/trust-02", headers=admin)
-        for days, day in ((["trust-01", "nope"], 1), (["trust-02"], 0)):
+        for days, day in ((["trust-01", "nope"], "1"), (["trust-02"], "0")):
             response = client.post("/v1/journeys", headers=admin, json=self.BODY | {"days": days})
             assert assert_problem(response, 422)["errors"][0]["loc"] == ["body", "days", day]
         response = client.post("/v1/journeys", headers=admin, json=self.BODY | {"days": []})

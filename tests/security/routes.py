@@ -30,11 +30,19 @@ def operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, A
                 yield method.upper(), path, operation
 
 
+USER_SCHEME = "OAuth2PasswordBearer"
+
+
 def required_scopes(operation: dict[str, Any], scheme: str) -> list[str] | None:
-    """The scopes `operation` names for the security scheme, or None when it does not take it."""
+    """The scopes `operation` needs under the security scheme, or None when it does not take
+    it. An API token's requirement lists no scopes of its own (OpenAPI tools take scopes for
+    OAuth2 schemes only): it needs those of the signed-in user's requirement beside it, as the
+    document's overview says."""
     for requirement in operation.get("security", []):
         if scheme in requirement:
             scopes: list[str] = requirement[scheme]
+            if not scopes and scheme != USER_SCHEME:
+                return required_scopes(operation, USER_SCHEME)
             return scopes
     return None
 

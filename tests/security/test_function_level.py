@@ -84,6 +84,9 @@ def test_every_operation_declares_its_credentials(v1: list[Operation]) -> None:
             return f"{method} {path}: declares no credentials"
         if token is not None and (not token or token != user):
             return f"{method} {path}: a token must need scopes, the same as a user's"
+        listed = [r[TOKEN] for r in operation["security"] if TOKEN in r]
+        if listed and listed != [[]]:
+            return f"{method} {path}: the token's scopes are the user's, listed once"
         return None
 
     assert failures(check(*op) for op in v1) == []

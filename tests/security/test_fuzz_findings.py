@@ -114,4 +114,4 @@ def test_the_first_day_there_is_is_a_date_like_any(
     """`to=0001-01-01` was a 500: the 30 days before it overflowed."""
     response = client.get("/v1/checkins", params={"to": "0001-01-01"}, headers=bearer(user))
     assert response.status_code == 200
-    assert response.json() == {"items": []}
+    assert response.json() == {"items": [], "next_cursor": None}

@@ -67,7 +67,12 @@ def test_every_input_is_bounded(client: TestClient) -> None:
     document = client.get("/openapi.json").json()
     found = []
     for method, path, operation in operations(document):
-        for parameter in operation.get("parameters", []):
+        for declared in operation.get("parameters", []):
+            parameter = (
+                document["components"]["parameters"][declared["$ref"].rsplit("/", 1)[1]]
+                if "$ref" in declared
+                else declared
+            )
             where = f"{method} {path} {parameter['in']} {parameter['name']}"
             found += _unbounded(document, parameter["schema"], where, set())
         for media_type, media in operation.get("requestBody", {}).get("content", {}).items():

@@ -13,7 +13,7 @@ import type { components, paths } from "./schema.js";
 
 type Schemas = components["schemas"];
 type Api = Client<paths>;
-type Exercise = Schemas["AssignmentOut"]["exercise"];
+type Exercise = Schemas["Assignment"]["exercise"];
 
 const baseUrl = process.env.ATTUNE_BASE_URL ?? "http://127.0.0.1:8000";
 const password = "a long phrase only we know, 42";
@@ -40,7 +40,7 @@ function expect<T>(
 
 async function register(name: string): Promise<Api> {
   const anonymous = createClient<paths>({ baseUrl });
-  const body: Schemas["RegisterIn"] = {
+  const body: Schemas["Registration"] = {
     email: `${name.toLowerCase()}-${randomUUID().slice(0, 8)}@example.com`,
     password,
     display_name: name,
@@ -54,7 +54,7 @@ async function register(name: string): Promise<Api> {
   });
 }
 
-async function link(inviter: Api, joiner: Api): Promise<Schemas["CoupleOut"]> {
+async function link(inviter: Api, joiner: Api): Promise<Schemas["Couple"]> {
   const invite = expect("invite", await inviter.POST("/v1/couple/invite"), 201);
   const joined = await joiner.POST("/v1/couple/join", { body: { code: invite.code } });
   const couple = expect("join", joined, 201);
@@ -63,7 +63,7 @@ async function link(inviter: Api, joiner: Api): Promise<Schemas["CoupleOut"]> {
 }
 
 // A valid answer to any exercise type, built from the exercise's own fields.
-function answerFor(exercise: Exercise, words: string): Schemas["AnswerIn"] {
+function answerFor(exercise: Exercise, words: string): Schemas["AnswerSubmission"] {
   const id = randomUUID();
   switch (exercise.type) {
     case "open":
@@ -120,7 +120,7 @@ async function main(): Promise<void> {
   log(`today: ${today.exercise.title} (${today.exercise.type})`);
 
   const path = { assignment_id: today.id };
-  let answered: Schemas["AssignmentOut"] | undefined;
+  let answered: Schemas["Assignment"] | undefined;
   for (const [client, words] of [
     [alex, "I felt seen this week."],
     [robin, "Our walk on Sunday."],
