@@ -73,6 +73,7 @@ EXAMPLES: dict[str, Any] = {
         "description": "A week of small exercises about counting on each other.",
         "days": ["trust-01", "trust-02", "trust-03"],
         "retired": False,
+        "language": "en",
     },
     "Reaction": {"answer_id": ANSWER_ID, "user_id": PARTNER_ID, "emoji": "❤️", "created_at": WHEN},
     "CheckIn": CHECK_IN,
