@@ -9,6 +9,7 @@ from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.clock import Clock
+from api.conditional import install_conditional
 from api.config import Settings, get_settings
 from api.db import head_revision
 from api.docs import install_docs
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.runtime = runtime
     app.state.schema_head = head_revision()
     install_error_handlers(app)
+    install_conditional(app)
     install_idempotency(app)
     # The busiest routes first: a request is matched against the routes in this order (and
     # /v1/today was the 40th tried). The documentation groups them by tag whatever the order.

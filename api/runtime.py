@@ -1,9 +1,11 @@
-"""What one running app holds: settings, database, keys, hasher, limiter, mailer, clock, catalog."""
+"""What one running app holds: settings, database, keys, hasher, limiter, mailer, clock, catalog,
+the session cache and the ETag key."""
 
 from dataclasses import dataclass
 from datetime import timedelta
 
 from api.clock import Clock
+from api.conditional import ETags
 from api.config import Settings
 from api.content.cache import CatalogCache
 from api.db import Database, open_database
@@ -11,6 +13,7 @@ from api.mail import Mailer, make_mailer
 from api.security.jwt import Keyring
 from api.security.passwords import PasswordHasher
 from api.security.rate_limit import RateLimiter
+from api.security.session_cache import SessionCache
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,8 @@ class Runtime:
     mailer: Mailer
     clock: Clock
     catalog: CatalogCache
+    session_cache: SessionCache
+    etags: ETags
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None) -> "Runtime":
@@ -59,4 +64,7 @@ class Runtime:
             mailer=make_mailer(settings),
             clock=clock or Clock(),
             catalog=CatalogCache(database.reader, settings.content_cache_seconds),
+            session_cache=SessionCache(settings.session_recheck_seconds, database.feed),
+            # The newest signing key: the same in every process, private to the deployment.
+            etags=ETags(list(settings.jwt_keys.values())[-1]),
         )

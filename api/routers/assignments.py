@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 from sqlmodel import Session
 
+from api.conditional import IfNoneMatch, check_modified, conditional_responses, tag
 from api.content.catalog import Catalog
 from api.db import in_one_trip
 from api.deps import Caller, Now, RuntimeDep, Scoped, SessionDep
@@ -32,7 +33,8 @@ from api.services.reveal import assignment_out
 
 router = APIRouter(tags=["assignments"], responses=problem_responses(401, 403, 429))
 
-_ETAG = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
+# `"3"` as PUT sends it, or `W/"3.<digest>"` as the conditional reads send it (api/conditional.py).
+_ETAG = re.compile(r'^(?:W/)?"?(\d{1,9})(?:\.[A-Za-z0-9_-]{1,64})?"?$')
 
 
 async def if_match_version(
@@ -40,7 +42,9 @@ async def if_match_version(
         str | None,
         Header(
             max_length=64,
-            description="The ETag of your answer as you last saw it; a stale one gets 412.",
+            description="The ETag of your answer as you last saw it (from this assignment, "
+            "today or your last write: its answer version is what counts); a stale one gets "
+            "412. A tag sent before you answered (version 0) means you expect no answer.",
         ),
     ] = None,
 ) -> int | None:
@@ -74,9 +78,14 @@ def _with_answers(db: Session, found: list[Assignment]) -> list[tuple[Assignment
     return [(a, [x for x in answers if x.assignment_id == a.id]) for a in found]
 
 
-def _etag(response: Response, rendered: AssignmentOut) -> None:
-    if rendered.my_answer is not None:
-        response.headers["ETag"] = f'"{rendered.my_answer.version}"'
+def _etag(response: Response, rendered: AssignmentOut, digest: str | None = None) -> None:
+    """The answer's version as the ETag of a write; with the digest of a conditional read,
+    the read's tag, which carries the version for If-Match (0: not answered)."""
+    version = 0 if rendered.my_answer is None else rendered.my_answer.version
+    if digest is not None:
+        response.headers["ETag"] = tag(digest, version)
+    elif rendered.my_answer is not None:
+        response.headers["ETag"] = f'"{version}"'
 
 
 def _render_one(
@@ -87,13 +96,21 @@ def _render_one(
     language: str,
     response: Response,
     answers: list[Answer] | None = None,
+    digest: str | None = None,
 ) -> AssignmentOut:
     """One assignment with the answers `user` may see (its answers are read unless given),
-    and their answer's ETag."""
+    and its ETag."""
     rows = _with_answers(db, [found]) if answers is None else [(found, answers)]
     rendered = _render(db, user, rows, catalog, language, response)[0]
-    _etag(response, rendered)
+    _etag(response, rendered, digest)
     return rendered
+
+
+_CONDITIONAL = (
+    " Sends an `ETag` (weak): `If-None-Match` with it answers 304 with no body while nothing "
+    "you would see here has changed. It also carries your answer's version (`W/\"<version>."
+    '<digest>"`, 0 before you answer), so it serves as `If-Match` on your answer too.'
+)
 
 
 @router.get(
@@ -101,9 +118,9 @@ def _render_one(
     summary="Today's assignment",
     description=(
         "The couple's exercise of the couple's local day, the same for both partners; for a "
-        "user with no partner, their solo one. Made by the day's first request."
+        "user with no partner, their solo one. Made by the day's first request." + _CONDITIONAL
     ),
-    responses=problem_responses(401, 503),
+    responses={**conditional_responses(), **problem_responses(401, 503)},
 )
 async def today(
     caller: Annotated[Caller, Scoped(Scope.answers_read)],
@@ -113,12 +130,17 @@ async def today(
     language: Language,
     now: Now,
     response: Response,
+    if_none_match: IfNoneMatch = None,
 ) -> AssignmentOut:
+    owner = delivery.Owner(caller.couple, caller.user)
+    # The day is in it: at the couple's midnight today is another assignment, unwritten yet.
+    digest = runtime.etags.digest("today", caller.user.id, caller.heads, language, owner.day(now))
+    check_modified(if_none_match, digest, {"Content-Language": language})
+
     def work() -> AssignmentOut:
-        owner = delivery.owner_of(db, caller.user)
         found = delivery.day_assignment(db, runtime.database, catalog, owner, now)
         rendered = _render(db, caller.user, [found], catalog, language, response)[0]
-        _etag(response, rendered)
+        _etag(response, rendered, digest)
         return rendered
 
     return await in_one_trip(db, work)
@@ -198,22 +220,30 @@ def create(
     "/v1/assignments/{assignment_id}",
     summary="One assignment",
     description=(
-        "Yours or your current couple's, with the answers you may see under the reveal rule. "
-        "Sends your answer's version as `ETag`."
+        "Yours or your current couple's, with the answers you may see under the reveal rule."
+        + _CONDITIONAL
     ),
-    responses=problem_responses(401, 404),
+    responses={**conditional_responses(), **problem_responses(401, 404)},
 )
 async def get(
     assignment_id: PathId,
     caller: Annotated[Caller, Scoped(Scope.answers_read)],
     db: SessionDep,
+    runtime: RuntimeDep,
     catalog: CatalogDep,
     language: Language,
     response: Response,
+    if_none_match: IfNoneMatch = None,
 ) -> AssignmentOut:
+    # Keyed: a tag for an id the caller may not see cannot be made, so no 304 tells it exists.
+    digest = runtime.etags.digest(
+        "assignment", caller.user.id, caller.heads, language, assignment_id
+    )
+    check_modified(if_none_match, digest, {"Content-Language": language})
+
     def work() -> AssignmentOut:
         found = assignments.assignment_for(db, caller.user, assignment_id)
-        return _render_one(db, caller.user, found, catalog, language, response)
+        return _render_one(db, caller.user, found, catalog, language, response, digest=digest)
 
     return await in_one_trip(db, work)
 
