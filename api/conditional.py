@@ -27,6 +27,7 @@ ETAG_HEADER = {
 IfNoneMatch = Annotated[
     str | None,
     Header(
+        alias="If-None-Match",
         max_length=512,
         description="An `ETag` this route sent you: 304 with no body while it still holds.",
     ),

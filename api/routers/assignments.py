@@ -1,6 +1,7 @@
 """/v1/today and /v1/assignments: the day's exercise, history, answers, the conversation."""
 
 import re
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Annotated
 
@@ -28,6 +29,7 @@ from api.schemas.assignment import (
 from api.schemas.fields import PathId
 from api.schemas.pagination import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, encode_cursor
 from api.security.scopes import Scope
+from api.security.session_cache import Heads
 from api.services import assignments, delivery
 from api.services.reveal import assignment_out
 
@@ -106,6 +108,17 @@ def _render_one(
     return rendered
 
 
+def _heads_showing(caller: Caller, found: Assignment) -> Heads:
+    """The heads to tag today's body with. An assignment made by this request (or changed
+    since the session check) is at a newer seq than the heads read then: everything up to
+    its seq had committed before it was read, so the body shows at least that much. Tagged
+    older, the next poll would download it again."""
+    heads = caller.heads
+    if caller.couple is None:
+        return replace(heads, solo=max(heads.solo, found.change_seq))
+    return replace(heads, couple=max(heads.couple or 0, found.change_seq))
+
+
 _CONDITIONAL = (
     " Sends an `ETag` (weak): `If-None-Match` with it answers 304 with no body while nothing "
     "you would see here has changed. It also carries your answer's version (`W/\"<version>."
@@ -133,14 +146,18 @@ async def today(
     if_none_match: IfNoneMatch = None,
 ) -> AssignmentOut:
     owner = delivery.Owner(caller.couple, caller.user)
-    # The day is in it: at the couple's midnight today is another assignment, unwritten yet.
-    digest = runtime.etags.digest("today", caller.user.id, caller.heads, language, owner.day(now))
-    check_modified(if_none_match, digest, {"Content-Language": language})
+    day = owner.day(now)
+
+    def digest_at(heads: Heads) -> str:
+        # The day is in it: at the couple's midnight today is another assignment, unmade yet.
+        return runtime.etags.digest("today", caller.user.id, heads, language, day)
+
+    check_modified(if_none_match, digest_at(caller.heads), {"Content-Language": language})
 
     def work() -> AssignmentOut:
         found = delivery.day_assignment(db, runtime.database, catalog, owner, now)
         rendered = _render(db, caller.user, [found], catalog, language, response)[0]
-        _etag(response, rendered, digest)
+        _etag(response, rendered, digest_at(_heads_showing(caller, found[0])))
         return rendered
 
     return await in_one_trip(db, work)

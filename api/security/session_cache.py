@@ -111,11 +111,10 @@ class SessionCache:
     def _from_memory(self, db: Session, key: str, entry: _Entry) -> Identity | None:
         held = entry.identity
         couple_id = held.couple.id if held.couple is not None else None
-        solo, couple_head = db.execute(
-            _HEADS, {"user_id": held.user.id, "couple_id": couple_id}
-        ).one()
-        if solo is None:
+        heads = read_heads(db, held.user.id, couple_id)
+        if heads is None:
             return None  # the account is gone: let the database say so
+        couple_head = heads.couple
         couple = held.couple
         if couple is not None and couple.head_seq != couple_head:
             couple = db.exec(select(Couple).where(Couple.id == couple_id)).first()
@@ -130,7 +129,7 @@ class SessionCache:
         # The identity map holds rows weakly: the session keeps the couple for the request.
         db.info["caller_couple"] = couple
         user = db.merge(held.user, load=False)
-        return replace(held, user=user, couple=couple, heads=Heads(int(solo), couple_head))
+        return replace(held, user=user, couple=couple, heads=heads)
 
     def _remember(self, key: str, identity: Identity, generation: int) -> None:
         held = replace(
@@ -150,6 +149,12 @@ class SessionCache:
         self._entries = {k: e for k, e in self._entries.items() if e.checked_at > oldest}
         if len(self._entries) >= _MAX_ENTRIES:
             self._entries.clear()
+
+
+def read_heads(db: Session, user_id: str, couple_id: str | None) -> Heads | None:
+    """The heads of a user's solo stream and of their couple's, now; None if the user is gone."""
+    solo, couple = db.execute(_HEADS, {"user_id": user_id, "couple_id": couple_id}).one()
+    return None if solo is None else Heads(int(solo), None if couple is None else int(couple))
 
 
 def _detached(row: Any) -> Any:
