@@ -4,10 +4,12 @@ import json
 import re
 from enum import StrEnum
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings.exceptions import SettingsError
 
 # Only ever used outside production: the start refuses it when ATTUNE_ENV=production.
 DEVELOPMENT_SIGNING_KEYS = {"dev-1": "attune-development-signing-key-do-not-use-in-production"}
@@ -46,7 +48,14 @@ class Settings(BaseSettings):
         default=None,
         description="Apply migrations when serving; defaults to on for SQLite, off otherwise.",
     )
-    db_pool_size: int = 40
+    # Connections per process; README "Database connections" gives the formula.
+    db_pool_size: int = Field(default=10, ge=1)
+    # Behind PgBouncer in transaction mode: LISTEN needs a direct connection to PostgreSQL,
+    # and prepared statements need PgBouncer >= 1.21 or turning them off.
+    listen_database_url: str | None = None
+    db_prepared_statements: bool = True
+    # How long `serve` lets requests in flight finish after SIGTERM or SIGINT.
+    shutdown_grace_seconds: float = Field(default=10, gt=0)
 
     # Tokens. The keyring is a JSON object {kid: secret}; the last entry signs, all verify.
     jwt_keys: Annotated[dict[str, str], Field(default_factory=lambda: DEVELOPMENT_SIGNING_KEYS)]
@@ -136,43 +145,67 @@ class Settings(BaseSettings):
     def _exact_origins(cls, origins: list[str]) -> list[str]:
         # Browsers send exactly scheme://host[:port]; anything else (a "*", a trailing slash,
         # a path) would either open the API to every site or silently never match.
-        for origin in origins:
+        for position, origin in enumerate(origins, start=1):
             if not _ORIGIN.fullmatch(origin):
-                raise ValueError(f"CORS origin {origin!r} is not of the form https://host[:port]")
+                raise ValueError(f"CORS origin {position} is not of the form https://host[:port]")
         return origins
 
     @model_validator(mode="after")
-    def _refuse_unsafe_production(self) -> "Settings":
-        if not self.jwt_keys:
-            raise ValueError("ATTUNE_JWT_KEYS needs at least one key")
-        for kid, secret in self.jwt_keys.items():
-            if len(secret.encode()) < MIN_KEY_BYTES:
-                raise ValueError(f"signing key {kid!r} is shorter than {MIN_KEY_BYTES} bytes")
-        if self.env is Environment.production:
-            if set(self.jwt_keys) & set(DEVELOPMENT_SIGNING_KEYS):
-                raise ValueError("the development signing key cannot be used in production")
-            if self.mail_backend is MailBackend.console:
-                raise ValueError("the console mail backend is refused in production")
+    def _refuse_unsafe(self) -> "Settings":
+        """Every problem at once, each under its setting. No message holds a value: they are
+        printed when the start is refused, and values are secrets (api/__main__.py)."""
+        problems = [*self._keyring_problems(), *self._notification_problems()]
+        if problems:
+            raise ValidationError.from_exception_data(
+                "Settings",
+                [
+                    InitErrorDetails(
+                        type=PydanticCustomError("unsafe_setting", message),
+                        loc=(name,),
+                        input=None,
+                    )
+                    for name, message in problems
+                ],
+            )
         return self
 
-    @model_validator(mode="after")
-    def _check_notifications(self) -> "Settings":
+    def _keyring_problems(self) -> list[tuple[str, str]]:
+        problems = []
+        if not self.jwt_keys:
+            problems.append(("jwt_keys", "needs at least one key"))
+        short = [
+            position
+            for position, secret in enumerate(self.jwt_keys.values(), start=1)
+            if len(secret.encode()) < MIN_KEY_BYTES
+        ]
+        if short:
+            which = ", ".join(map(str, short))
+            problems.append(("jwt_keys", f"key {which} is shorter than {MIN_KEY_BYTES} bytes"))
+        if self.env is Environment.production:
+            if set(self.jwt_keys) & set(DEVELOPMENT_SIGNING_KEYS):
+                problems.append(("jwt_keys", "the development key is refused in production"))
+            if self.mail_backend is MailBackend.console:
+                problems.append(("mail_backend", "console mail is refused in production"))
+        return problems
+
+    def _notification_problems(self) -> list[tuple[str, str]]:
+        problems = []
         if self.notify_transport is NotifyTransport.webhook:
             if not self.notify_webhook_url:
-                raise ValueError("the webhook transport needs ATTUNE_NOTIFY_WEBHOOK_URL")
+                problems.append(("notify_webhook_url", "is needed by the webhook transport"))
             if len((self.notify_webhook_secret or "").encode()) < MIN_KEY_BYTES:
-                raise ValueError(
-                    f"ATTUNE_NOTIFY_WEBHOOK_SECRET must be at least {MIN_KEY_BYTES} bytes"
+                problems.append(
+                    ("notify_webhook_secret", f"must be at least {MIN_KEY_BYTES} bytes")
                 )
         # A batch still being delivered when its lease ends would be taken and sent again.
         if (
             self.notify_batch_size * self.notify_webhook_timeout_seconds
             >= self.notify_lease_seconds
         ):
-            raise ValueError(
-                "ATTUNE_NOTIFY_LEASE_SECONDS must exceed the batch size times the webhook timeout"
+            problems.append(
+                ("notify_lease_seconds", "must exceed the batch size times the webhook timeout")
             )
-        return self
+        return problems
 
     @property
     def is_sqlite(self) -> bool:
@@ -186,3 +219,64 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+class SettingsInvalid(Exception):
+    """The environment's settings cannot be used; `problems` says why, one line each, and
+    never quotes a value."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def load_settings() -> Settings:
+    """The settings, or SettingsInvalid: what a command checks before anything else."""
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        raise SettingsInvalid([_problem(error) for error in exc.errors()]) from None
+    except SettingsError as exc:
+        # pydantic-settings could not decode a JSON value; its message names the field only.
+        field = _UNDECODABLE.search(str(exc))
+        where = variable_name(field.group(1)) if field else "settings"
+        raise SettingsInvalid([f"{where}: is not valid JSON"]) from None
+
+
+_UNDECODABLE = re.compile(r'field "(\w+)"')
+_LISTS_CHOICES = frozenset({"enum", "literal_error", "bool_parsing"})
+
+
+def variable_name(field: str) -> str:
+    """The environment variable a Settings field is read from."""
+    alias = Settings.model_fields[field].validation_alias
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    return f"ATTUNE_{field.upper()}"
+
+
+def _problem(error: Any) -> str:
+    loc = error["loc"]
+    if not loc:
+        where = "settings"
+    elif loc[0] in Settings.model_fields:
+        where = variable_name(str(loc[0]))
+    else:
+        where = str(loc[0]).upper()  # an alias, e.g. DATABASE_URL
+    message = str(error["msg"]).removeprefix("Value error, ")
+    # Pydantic's own messages name the expected form, never the input; if one ever quoted
+    # it, the line says less rather than leak a secret. (Choices are listed, never secret.)
+    quoted = _strings_in(error.get("input"))
+    if error["type"] not in _LISTS_CHOICES and any(value in message for value in quoted):
+        message = "is not valid"
+    return f"{where}: {message}"
+
+
+def _strings_in(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value] if len(value) >= 3 else []
+    if isinstance(value, dict):
+        return [s for item in value.items() for part in item for s in _strings_in(part)]
+    if isinstance(value, list | tuple):
+        return [s for item in value for s in _strings_in(item)]
+    return []

@@ -1,24 +1,40 @@
-"""Engines for SQLite and PostgreSQL, the per-request session, and migrations."""
+"""Engines for SQLite and PostgreSQL, the per-request session, migrations, and what a client
+is told while the database is away."""
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from fastapi import Request
-from sqlalchemy import Engine, create_engine, event, text
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from psycopg import errors as pg_errors
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel
 from starlette.concurrency import run_in_threadpool
 
 from api.config import Settings
+from api.errors import ServiceUnavailable, problem_response
 from api.realtime import ChangeFeed
+
+log = logging.getLogger("api.db")
 
 ALEMBIC_DIR = Path(__file__).resolve().parent.parent / "alembic"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# A request waits this long for a pooled connection before it is answered 503.
+POOL_TIMEOUT_SECONDS = 10
+# What a client is told to wait when the database is away (a restart takes seconds).
+RETRY_AFTER_SECONDS = 2
+MIGRATE_COMMAND = "python -m api migrate"
 T = TypeVar("T")
 
 
@@ -79,14 +95,37 @@ def open_database(settings: Settings) -> Database:
             connect_args={"check_same_thread": False, "timeout": 10},
             pool_size=settings.db_pool_size,
             max_overflow=0,
+            pool_timeout=POOL_TIMEOUT_SECONDS,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return Database(reader=engine, writer=engine.execution_options(sqlite_begin="IMMEDIATE"))
-    # The pool matches the threadpool that runs sync endpoints, so no request waits on it.
-    engine = create_engine(settings.database_url, pool_size=settings.db_pool_size, max_overflow=10)
-    listen_dsn = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-    return Database(reader=engine, writer=engine, feed=ChangeFeed(listen_dsn))
+    # At most `db_pool_size` connections, never more (README "Database connections"). The
+    # pre-ping (one round trip per checkout) replaces a connection that a database restart
+    # or failover closed, so the first request after one is answered, not failed.
+    connect_args = postgres_connect_args(settings)
+    engine = create_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=0,
+        pool_timeout=POOL_TIMEOUT_SECONDS,
+        pool_pre_ping=True,
+        connect_args=connect_args,
+    )
+    # LISTEN holds its session: behind PgBouncer it needs a direct URL of its own.
+    listen_url = make_url(settings.listen_database_url or settings.database_url)
+    listen_dsn = listen_url.set(drivername="postgresql").render_as_string(hide_password=False)
+    feed = ChangeFeed(listen_dsn, connect_args=connect_args)
+    return Database(reader=engine, writer=engine, feed=feed)
+
+
+def postgres_connect_args(settings: Settings) -> dict[str, Any]:
+    """psycopg's options: a name in pg_stat_activity, a bound wait for the server, and, behind
+    PgBouncer in transaction mode before 1.21, no server-side prepared statements."""
+    args: dict[str, Any] = {"application_name": "attune", "connect_timeout": 5}
+    if not settings.db_prepared_statements:
+        args["prepare_threshold"] = None
+    return args
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -147,12 +186,71 @@ def migrate(database_url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(database_url), revision)
 
 
-def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+class SchemaState(StrEnum):
+    """Where a database's schema stands; each value is what an operator is told."""
+
+    at_head = "The database is at the latest migration."
+    behind = f"Migrations behind head: run `{MIGRATE_COMMAND}`."
+    unknown = "The database is at a migration this release does not know (a newer one ran)."
 
 
-def is_ready(engine: Engine, expected_head: str | None) -> bool:
-    """The database answers and its schema is at the migrations' head."""
-    with engine.connect() as connection:
-        current = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    return current == expected_head
+class Migrations:
+    """The migrations this release ships, and where a database stands against them."""
+
+    @cached_property
+    def _script(self) -> ScriptDirectory:
+        return ScriptDirectory.from_config(alembic_config("sqlite://"))
+
+    @cached_property
+    def heads(self) -> frozenset[str]:
+        return frozenset(self._script.get_heads())
+
+    @cached_property
+    def known(self) -> frozenset[str]:
+        return frozenset(revision.revision for revision in self._script.walk_revisions())
+
+    def state_of(self, engine: Engine) -> SchemaState:
+        """Raises SQLAlchemy's OperationalError when the database cannot be reached."""
+        with engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+        if current == self.heads:
+            return SchemaState.at_head
+        return SchemaState.behind if current <= self.known else SchemaState.unknown
+
+
+def install_unavailable_handlers(app: FastAPI) -> None:
+    """A database that refuses connections (restarting, failing over, "too many clients",
+    the pool exhausted, not migrated) is answered 503 with Retry-After, never 500; the
+    pool has dropped the broken connections, so the next request finds a fresh one."""
+    app.add_exception_handler(exc.DBAPIError, _on_database_error)
+    app.add_exception_handler(exc.TimeoutError, _on_database_error)
+
+
+def unavailable_reason(error: Exception) -> str | None:
+    """Why `error` means "the database is away for now", or None for an error of ours."""
+    if isinstance(error, exc.TimeoutError):
+        return "All database connections are busy."
+    if not isinstance(error, exc.DBAPIError):
+        return None
+    if isinstance(error.orig, pg_errors.UndefinedTable) or "no such table" in str(error.orig):
+        return "The database is not migrated."
+    if error.connection_invalidated or isinstance(error, exc.OperationalError | exc.InterfaceError):
+        return "The database is unavailable."
+    return None
+
+
+async def _on_database_error(request: Request, error: Exception) -> JSONResponse:
+    reason = unavailable_reason(error)
+    if reason is None:
+        raise error  # a bug: the 500 handler logs it
+    # The driver's class only: its message may quote the statement and its parameters.
+    cause = type(getattr(error, "orig", None) or error).__name__
+    log.warning("database unavailable", extra={"reason": reason, "error": cause})
+    unavailable = ServiceUnavailable(f"{reason} Try again in a few seconds.")
+    return problem_response(
+        unavailable.status,
+        unavailable.title,
+        unavailable.slug,
+        unavailable.detail,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )

@@ -1,7 +1,8 @@
 """Every error the API answers, as RFC 9457 problem details, from one set of handlers."""
 
 import logging
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -140,9 +141,36 @@ def http_problem(status: int, *, headers: Mapping[str, str] | None = None) -> JS
     return problem_response(status, title, slug, detail, headers=headers)
 
 
-def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
-    # Pydantic's `input` and `ctx` can hold the submitted value (a password, an answer): dropped.
-    return [{"loc": list(error["loc"]), "msg": error["msg"]} for error in exc.errors()]
+# How every field of the API is named.
+_FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
+
+
+def field_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    """Pydantic's errors as `errors` entries that name the field and what it takes, and never
+    repeat what was sent: `input` and `ctx` are dropped, and so is every part of a message or
+    a location that pydantic fills in from the input."""
+    return [_field_error(error) for error in errors]
+
+
+def _field_error(error: Mapping[str, Any]) -> dict[str, Any]:
+    loc, msg, ctx = list(error["loc"]), str(error["msg"]), error.get("ctx") or {}
+    if error["type"] == "union_tag_invalid":
+        # "Input tag 'X' found using 'type' does not match ...": the tag is the input.
+        loc.append(str(ctx["discriminator"]).strip("'"))
+        msg = f"must be one of {ctx['expected_tags']}"
+    elif error["type"] == "extra_forbidden" and not _FIELD_NAME.fullmatch(str(loc[-1])):
+        # The unknown field's name is the client's, named back only when shaped like the API's
+        # own (a misspelt or server-owned field): anything else may be data sent as a key.
+        loc, msg = loc[:-1], "has a field this operation does not take"
+    elif "reason" in ctx:  # the email validator's explanation quotes the address
+        msg = msg.split(":", 1)[0]
+    elif "error" in ctx and error["type"] != "value_error":
+        # A parser's explanation ("found `z` at 0"); value errors are our validators' own words.
+        msg = msg.split(",", 1)[0]
+    sent = error.get("input")
+    if isinstance(sent, str) and len(sent) >= 4 and sent in msg:  # anything missed above
+        msg = "is not valid"
+    return {"loc": loc, "msg": msg}
 
 
 async def _on_app_error(request: Request, exc: Exception) -> JSONResponse:
@@ -159,7 +187,7 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
         "Unprocessable content",
         "validation",
         "The request is not valid; see `errors`.",
-        extra={"errors": _field_errors(exc)},
+        extra={"errors": field_errors(exc.errors())},
     )
 
 

@@ -2,11 +2,13 @@
 headers on every response, and CORS only for the origins the settings allow."""
 
 import base64
+import email.message
 import hashlib
 import re
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from python_multipart.multipart import parse_options_header
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
@@ -121,7 +123,8 @@ class DeclaredBodyLimit:
 
     def _declared_too_large(self, headers: Headers) -> bool:
         length = headers.get("content-length", "")
-        return length.isdigit() and int(length) > self.max_bytes
+        # ASCII only: "²" is a digit to str.isdigit() but not to int().
+        return length.isascii() and length.isdigit() and int(length) > self.max_bytes
 
 
 class RefuseNul:
@@ -139,7 +142,7 @@ class RefuseNul:
         if "\x00" in scope["path"] or _has_nul(scope["query_string"], _ENCODED_NUL):
             await _nul_problem("path" if "\x00" in scope["path"] else "query")(scope, receive, send)
             return
-        pattern = _NUL_IN_BODY.get(Headers(scope=scope).get("content-type", "").split(";")[0])
+        pattern = _nul_spelling(Headers(scope=scope).get("content-type", ""))
         if pattern is None:
             await self.app(scope, receive, send)
             return
@@ -164,12 +167,29 @@ class RefuseNul:
 
 
 # NUL as each body type spells it: JSON's escape after an even number of backslashes (an odd
-# one escapes a backslash instead), a form's percent-encoding.
+# one escapes a backslash instead), a form's percent-encoding; multipart parts hold it raw.
 _ENCODED_NUL = re.compile(rb"%00")
-_NUL_IN_BODY = {
-    "application/json": re.compile(rb"(?<!\\)(?:\\\\)*\\u0000"),
-    "application/x-www-form-urlencoded": _ENCODED_NUL,
-}
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+_RAW_NUL = re.compile(rb"\x00")
+
+
+def _nul_spelling(content_type: str) -> re.Pattern[bytes] | None:
+    """How a NUL is spelled in a body of this type, or None for a body the framework never
+    parses. The type is read as each parser reads it, since the check must see every body
+    that gets parsed: FastAPI takes `application/json` and every `application/*+json`, in
+    any case and with parameters; Starlette's forms go by python-multipart's reading."""
+    message = email.message.Message()
+    message["content-type"] = content_type
+    if message.get_content_maintype() == "application":
+        subtype = message.get_content_subtype()
+        if subtype == "json" or subtype.endswith("+json"):
+            return _JSON_NUL
+    media_type, _ = parse_options_header(content_type)
+    if media_type == b"application/x-www-form-urlencoded":
+        return _ENCODED_NUL
+    if media_type == b"multipart/form-data":
+        return _RAW_NUL
+    return None
 
 
 def _has_nul(raw: bytes, encoded: re.Pattern[bytes]) -> bool:

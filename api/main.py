@@ -11,7 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.clock import Clock
 from api.conditional import install_conditional
 from api.config import Settings, get_settings
-from api.db import head_revision
+from api.db import Migrations, install_unavailable_handlers
 from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.hardening import install_hardening
@@ -86,8 +86,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         redoc_url=None,
     )
     app.state.runtime = runtime
-    app.state.schema_head = head_revision()
+    app.state.migrations = Migrations()
     install_error_handlers(app)
+    install_unavailable_handlers(app)
     install_conditional(app)
     install_idempotency(app)
     # The busiest routes first: a request is matched against the routes in this order (and

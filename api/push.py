@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from api.clock import Clock
 from api.config import NotifyTransport, Settings
 from api.models import Device, Notification
+from api.services.outbox import DeliveryFailed
 
 log = logging.getLogger("api.notifications")
 
@@ -60,10 +61,6 @@ class PushMessage(BaseModel):
                 if d.token
             ],
         )
-
-
-class DeliveryFailed(Exception):
-    """The transport did not take the message; the reason is safe to store and log."""
 
 
 class Transport(Protocol):

@@ -15,6 +15,7 @@ import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import psycopg
 
@@ -23,6 +24,10 @@ log = logging.getLogger("api.realtime")
 CHANNEL = "attune_changes"
 # Spaces are "c:<id>" or "u:<id>", so no poke's payload starts with this.
 _FORGET = "forget:"
+# Offered to every stream when pokes may have been missed (the listener lost its connection):
+# "look the head up yourself". Lower than any head, so a real poke queued with it wins.
+RESYNC = -1
+RECONNECT_SECONDS = 1.0
 
 
 @dataclass(eq=False)
@@ -43,12 +48,17 @@ class ChangeFeed:
     """This process's open streams, by space; on PostgreSQL fed by a NOTIFY listener that
     starts with the first stream."""
 
-    def __init__(self, listen_dsn: str | None = None) -> None:
+    def __init__(
+        self, listen_dsn: str | None = None, connect_args: dict[str, Any] | None = None
+    ) -> None:
         self._subscriptions: dict[str, set[Subscription]] = {}
         self._lock = threading.Lock()
         self._listen_dsn = listen_dsn
+        self._connect_args = connect_args or {}
         self._listener: NotifyListener | None = None
-        self._sender = NotifySender(listen_dsn) if listen_dsn is not None else None
+        self._sender = (
+            NotifySender(listen_dsn, self._connect_args) if listen_dsn is not None else None
+        )
         self._forgetters: list[Callable[[str | None], None]] = []
 
     def subscribe(self, space: str, loop: asyncio.AbstractEventLoop) -> Subscription:
@@ -65,7 +75,7 @@ class ChangeFeed:
         """Start hearing other processes (on PostgreSQL), if not yet; does not wait."""
         with self._lock:
             if self._listen_dsn is not None and self._listener is None:
-                self._listener = NotifyListener(self._listen_dsn, self)
+                self._listener = NotifyListener(self._listen_dsn, self._connect_args, self)
                 self._listener.start()
 
     @property
@@ -118,12 +128,19 @@ class ChangeFeed:
         for subscription in targets:
             subscription.loop.call_soon_threadsafe(subscription.offer, head)
 
+    def resync(self) -> None:
+        """Pokes may have been lost: every stream of this process looks its head up again."""
+        with self._lock:
+            targets = [s for subscriptions in self._subscriptions.values() for s in subscriptions]
+        for subscription in targets:
+            subscription.loop.call_soon_threadsafe(subscription.offer, RESYNC)
+
 
 class NotifyListener:
     """A thread that LISTENs on PostgreSQL and hands every poke to the feed."""
 
-    def __init__(self, dsn: str, feed: ChangeFeed) -> None:
-        self._dsn, self._feed = dsn, feed
+    def __init__(self, dsn: str, connect_args: dict[str, Any], feed: ChangeFeed) -> None:
+        self._dsn, self._connect_args, self._feed = dsn, connect_args, feed
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="notify-listener", daemon=True)
         self.ready = threading.Event()
@@ -136,21 +153,27 @@ class NotifyListener:
         self._thread.join(timeout=5)
 
     def _run(self) -> None:
+        lost = False
         while not self._stop.is_set():
             try:
-                with psycopg.connect(self._dsn, autocommit=True) as connection:
-                    connection.execute(f"LISTEN {CHANNEL}")
+                with psycopg.connect(self._dsn, autocommit=True, **self._connect_args) as listening:
+                    listening.execute(f"LISTEN {CHANNEL}")
                     # Forgets sent while no one listened are lost: drop everything instead.
                     self._feed.deliver_forget(None)
                     self.ready.set()
+                    if lost:
+                        # Pokes sent while no one listened are gone: streams look heads up.
+                        log.info("notify listener reconnected")
+                        self._feed.resync()
+                        lost = False
                     while not self._stop.is_set():
-                        for note in connection.notifies(timeout=1.0):
+                        for note in listening.notifies(timeout=1.0):
                             self._hand_on(note.payload)
-            except psycopg.Error:
-                # Lost pokes cost latency, never data: clients also pull on (re)connect.
+            except psycopg.Error as error:
+                lost = True
                 self.ready.clear()
-                log.warning("notify listener reconnecting")
-                self._stop.wait(1.0)
+                log.warning("notify listener reconnecting", extra={"error": type(error).__name__})
+                self._stop.wait(RECONNECT_SECONDS)
 
     def _hand_on(self, payload: str) -> None:
         if payload.startswith(_FORGET):
@@ -170,8 +193,8 @@ class NotifySender:
     costs nothing, as clients pull when they reconnect.
     """
 
-    def __init__(self, dsn: str) -> None:
-        self._dsn = dsn
+    def __init__(self, dsn: str, connect_args: dict[str, Any]) -> None:
+        self._dsn, self._connect_args = dsn, connect_args
         self._pokes: queue.SimpleQueue[str | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="notify-sender", daemon=True)
         self._start = threading.Lock()
@@ -191,19 +214,21 @@ class NotifySender:
         batch: list[str] = []
         while True:
             try:
-                with psycopg.connect(self._dsn, autocommit=True) as connection:
-                    connection.execute("SET synchronous_commit TO OFF")
+                with psycopg.connect(self._dsn, autocommit=True, **self._connect_args) as sending:
                     while True:
                         if not batch and not self._next_batch(batch):
                             return
-                        with connection.transaction():
+                        with sending.transaction():
+                            # LOCAL: behind PgBouncer a session setting would stay on a
+                            # server connection that other clients' writes then use.
+                            sending.execute("SET LOCAL synchronous_commit TO OFF")
                             for payload in batch:
-                                connection.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload))
+                                sending.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload))
                         batch.clear()
-            except psycopg.Error:
+            except psycopg.Error as error:
                 # The batch is tried again on the next connection.
-                log.warning("notify sender reconnecting")
-                threading.Event().wait(1.0)
+                log.warning("notify sender reconnecting", extra={"error": type(error).__name__})
+                threading.Event().wait(RECONNECT_SECONDS)
 
     def _next_batch(self, batch: list[str]) -> bool:
         """Waits for a poke, then takes every one already queued; False once stopped."""

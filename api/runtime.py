@@ -1,4 +1,4 @@
-"""What one running app holds: settings, database, keys, hasher, limiter, mailer, clock, catalog,
+"""What one running app holds: settings, database, keys, hasher, limiter, mail, clock, catalog,
 the session cache and the ETag key."""
 
 from dataclasses import dataclass
@@ -9,7 +9,7 @@ from api.conditional import ETags
 from api.config import Settings
 from api.content.cache import CatalogCache
 from api.db import Database, open_database
-from api.mail import Mailer, make_mailer
+from api.mail import MailCourier
 from api.security.jwt import Keyring
 from api.security.passwords import PasswordHasher
 from api.security.rate_limit import RateLimiter
@@ -32,7 +32,7 @@ class Runtime:
     tokens: TokenPolicy
     hasher: PasswordHasher
     limiter: RateLimiter
-    mailer: Mailer
+    mail: MailCourier
     clock: Clock
     catalog: CatalogCache
     session_cache: SessionCache
@@ -41,6 +41,7 @@ class Runtime:
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None) -> "Runtime":
         database = open_database(settings)
+        clock = clock or Clock()
         return cls(
             settings=settings,
             database=database,
@@ -61,8 +62,8 @@ class Runtime:
                 concurrency=settings.password_hash_concurrency,
             ),
             limiter=RateLimiter(settings.redis_url, settings.rate_limit_key_prefix),
-            mailer=make_mailer(settings),
-            clock=clock or Clock(),
+            mail=MailCourier.from_settings(settings, database, clock),
+            clock=clock,
             catalog=CatalogCache(database.reader, settings.content_cache_seconds),
             session_cache=SessionCache(settings.session_recheck_seconds, database.feed),
             # The newest signing key: the same in every process, private to the deployment.

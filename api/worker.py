@@ -10,13 +10,15 @@ import signal
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from api.clock import Clock
 from api.config import Settings
 from api.db import Database, migrate, open_database
+from api.mail import MailCourier
 from api.models import Notification
-from api.push import DeliveryFailed, PushMessage, Transport, make_transport
-from api.services import devices, notifications, outbox, reminders
+from api.push import PushMessage, Transport, make_transport
+from api.services import devices, mails, notifications, outbox, reminders
 from api.services.outbox import RetryPolicy
 
 log = logging.getLogger("api.worker")
@@ -37,17 +39,25 @@ class Cycle:
 
 class Worker:
     def __init__(
-        self, database: Database, transport: Transport, clock: Clock, policy: RetryPolicy
+        self,
+        database: Database,
+        transport: Transport,
+        courier: MailCourier,
+        clock: Clock,
+        policy: RetryPolicy,
     ) -> None:
-        self.database, self.transport, self.clock, self.policy = database, transport, clock, policy
+        self.database, self.transport, self.courier = database, transport, courier
+        self.clock, self.policy = clock, policy
         self._reminders_scanned_at: datetime | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None) -> "Worker":
         clock = clock or Clock()
+        database = open_database(settings)
         return cls(
-            open_database(settings),
+            database,
             make_transport(settings, clock),
+            MailCourier.from_settings(settings, database, clock),
             clock,
             RetryPolicy.from_settings(settings),
         )
@@ -107,22 +117,11 @@ class Worker:
         ]
 
     def _deliver(self, notification: Notification, message: PushMessage) -> bool:
-        error = None
-        try:
-            self.transport.send(message)
-        except DeliveryFailed as exc:
-            error = str(exc)
-            log.warning(
-                "notification not delivered",
-                extra={"notification_id": notification.id, "error": error},
-            )
-        with self.database.session(write=True) as db:
-            if error is None:
-                outbox.mark_sent(db, notification, self.clock.now())
-            else:
-                outbox.mark_failed(db, notification, error, self.policy, self.clock.now())
-            db.commit()
-        return error is None
+        if mails.is_mail(notification):
+            send = partial(self.courier.send, notification)
+        else:
+            send = partial(self.transport.send, message)
+        return outbox.deliver(self.database, notification, send, self.policy, self.clock.now)
 
 
 def run_worker(settings: Settings, *, once: bool, interval: float) -> int:

@@ -11,12 +11,12 @@ STRONG = {"prod-1": "p" * 48}
 
 
 def test_production_refuses_the_development_key() -> None:
-    with pytest.raises(ValidationError, match="development signing key"):
+    with pytest.raises(ValidationError, match="development key"):
         Settings(env="production", jwt_keys=DEVELOPMENT_SIGNING_KEYS, mail_backend="smtp")
 
 
 def test_production_refuses_console_mail() -> None:
-    with pytest.raises(ValidationError, match="console mail"):
+    with pytest.raises(ValidationError, match="console mail is refused"):
         Settings(env="production", jwt_keys=STRONG, mail_backend="console")
 
 

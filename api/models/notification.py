@@ -14,6 +14,9 @@ class NotificationKind(StrEnum):
     partner_commented = "partner_commented"
     daily_reminder = "daily_reminder"
     partner_unlinked = "partner_unlinked"
+    # Mails to the recipient's address, not pushes (api/services/mails.py).
+    password_reset_mail = "password_reset_mail"
+    verification_mail = "verification_mail"
 
 
 class Device(SQLModel, table=True):
@@ -37,7 +40,8 @@ class Device(SQLModel, table=True):
 
 
 class Notification(SQLModel, table=True):
-    """A notification to deliver, written in the same transaction as the change it is about.
+    """A notification to deliver (a push to the recipient's devices, or a mail to their
+    address), written in the same transaction as the change it is about.
 
     `next_attempt_at` is when a worker may next take it: while a worker holds it, the end of
     that worker's lease; null once nothing more will be tried. So a row is pending while

@@ -1,6 +1,5 @@
 """/v1/auth: register, log in, refresh, log out, passwords, email verification."""
 
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Response, status
@@ -64,14 +63,8 @@ def register(
         now=now,
     )
     issued = sessions.start_session(db, runtime.tokens, user, now)
-    mail = accounts.request_email_verification(
-        db,
-        user,
-        now=now,
-        ttl=timedelta(hours=runtime.settings.email_verification_ttl_hours),
-        link_base=runtime.settings.app_link_base,
-    )
-    background.add_task(runtime.mailer.send, mail)
+    mail = accounts.request_email_verification(db, user, now=now)
+    background.add_task(runtime.mail.send_now, mail)
     return token_out(issued)
 
 
@@ -170,15 +163,9 @@ def request_password_reset(
     email = accounts.normalize_email(body.email)
     runtime.limiter.hit(settings.reset_limit_per_address, "reset-address", address)
     runtime.limiter.hit(settings.reset_limit_per_account, "reset-account", email)
-    mail = accounts.request_password_reset(
-        db,
-        email,
-        now=now,
-        ttl=timedelta(minutes=settings.password_reset_ttl_minutes),
-        link_base=settings.app_link_base,
-    )
+    mail = accounts.request_password_reset(db, email, now=now)
     if mail is not None:
-        background.add_task(runtime.mailer.send, mail)
+        background.add_task(runtime.mail.send_now, mail)
     return Response(status_code=status.HTTP_202_ACCEPTED)
 
 
@@ -216,14 +203,8 @@ def request_email_verification(
 ) -> Response:
     settings = runtime.settings
     runtime.limiter.hit(settings.verification_limit_per_account, "verify-account", caller.user.id)
-    mail = accounts.request_email_verification(
-        db,
-        caller.user,
-        now=now,
-        ttl=timedelta(hours=settings.email_verification_ttl_hours),
-        link_base=settings.app_link_base,
-    )
-    background.add_task(runtime.mailer.send, mail)
+    mail = accounts.request_email_verification(db, caller.user, now=now)
+    background.add_task(runtime.mail.send_now, mail)
     return Response(status_code=status.HTTP_202_ACCEPTED)
 
 

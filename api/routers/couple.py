@@ -145,11 +145,11 @@ def update(
     body: CoupleUpdateIn, caller: UserSession, db: SessionDep, catalog: CatalogDep, now: Now
 ) -> CoupleOut:
     couple = linking.current_couple(db, caller.user)
-    unknown = set(body.focus_themes or []) - {theme.slug for theme in catalog.themes()}
-    if unknown:
-        raise Unprocessable(
-            f"Unknown themes: {', '.join(sorted(unknown))}.", loc=["body", "focus_themes"]
-        )
+    known = {theme.slug for theme in catalog.themes()}
+    if not set(body.focus_themes or []) <= known:
+        # The allowed slugs, never the unknown ones: errors do not repeat what was sent.
+        allowed = ", ".join(sorted(known))
+        raise Unprocessable(f"Each must be one of: {allowed}.", loc=["body", "focus_themes"])
     changes = body.model_dump(include=body.model_fields_set)
     return couple_out(db, linking.update_couple(db, couple, changes), caller.user, catalog, now)
 

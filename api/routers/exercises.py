@@ -101,10 +101,10 @@ def get(
 ) -> ExerciseOut:
     exercise = catalog.exercise(exercise_id)
     if exercise is None:
-        raise NotFound(f"No exercise {exercise_id!r}.")
+        raise NotFound("No such exercise.")
     shown = exercise.current if version is None else exercise.versions.get(version)
     if shown is None:
-        raise NotFound(f"The exercise {exercise_id!r} has no version {version}.")
+        raise NotFound("The exercise has no such version.")
     body = exercise_out(exercise, shown, language)
     serve_published(response, [body.language], language)
     return body

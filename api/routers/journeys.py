@@ -49,7 +49,7 @@ def list_journeys(
 def get(slug: PathId, catalog: CatalogDep, response: Response) -> JourneyOut:
     journey = catalog.journey(slug)
     if journey is None:
-        raise NotFound(f"No journey {slug!r}.")
+        raise NotFound("No such journey.")
     serve_published(response, [DEFAULT_LANGUAGE], DEFAULT_LANGUAGE)
     return journey_out(journey)
 

@@ -4,22 +4,30 @@ times, dates, ids in paths."""
 import re
 from datetime import date
 from functools import lru_cache
+from importlib import resources
 from typing import Annotated
-from zoneinfo import available_timezones
 
 from fastapi import Path
 from pydantic import AfterValidator, BeforeValidator, Field
 
 from api.security.passwords import MAX_LENGTH, MIN_LENGTH
 
-# Fixed-offset zones are valid IANA names but would drift from the people's real local time.
+# Fixed-offset zones are valid IANA names but would drift from the people's real local time;
+# "Factory" is a placeholder for machines whose zone was never set, in no place at all.
 _FIXED_OFFSET = re.compile(r"^(Etc/)?GMT[+-]\d+$")
+_NOT_A_PLACE = frozenset({"Factory"})
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @lru_cache(maxsize=1)
 def _zones() -> frozenset[str]:
-    return frozenset(zone for zone in available_timezones() if not _FIXED_OFFSET.match(zone))
+    # The IANA names as the tzdata package lists them, not zoneinfo.available_timezones(): that
+    # one also walks the host's zone directory, where "localtime" and "posixrules" are files
+    # too, and "localtime" would follow whatever zone the server happens to run in.
+    listed = resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8").split()
+    return frozenset(
+        zone for zone in listed if not _FIXED_OFFSET.match(zone) and zone not in _NOT_A_PLACE
+    )
 
 
 def _known_zone(name: str) -> str:

@@ -9,6 +9,7 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Sequence
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
@@ -40,21 +41,44 @@ def encode_cursor(position: Sequence[str | int]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, shape: Sequence[type[str] | type[int]]) -> list[Any]:
-    """The position in a cursor made by `encode_cursor`, of the given types; else a 422."""
+# `date` takes `datetime` too, its subclass.
+CursorPart = type[str] | type[int] | type[date]
+
+
+def decode_cursor(cursor: str, shape: Sequence[CursorPart]) -> list[Any]:
+    """The position in a cursor made by `encode_cursor`, of the given types; else a 422.
+
+    Dates and datetimes travel as their isoformat(), datetimes in UTC; anything else in their
+    place (a datetime without zone, another offset, another spelling) is forged, as is text
+    that PostgreSQL could not hold or that is not Unicode at all (a lone surrogate).
+    """
     try:
         position: Any = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (binascii.Error, ValueError):
-        position = None
-    if not (
-        isinstance(position, list)
-        and len(position) == len(shape)
-        and all(type(part) is kind for part, kind in zip(position, shape, strict=True))
-        # Forged, since no cursor of ours holds one (and PostgreSQL text cannot).
-        and not any(isinstance(part, str) and "\x00" in part for part in position)
-    ):
-        raise Unprocessable("The cursor is not one this list handed out.", loc=["query", "cursor"])
-    return position
+        if not isinstance(position, list) or len(position) != len(shape):
+            raise ValueError
+        return [_cursor_part(part, kind) for part, kind in zip(position, shape, strict=True)]
+    except (binascii.Error, ValueError) as exc:
+        raise Unprocessable(
+            "The cursor is not one this list handed out.", loc=["query", "cursor"]
+        ) from exc
+
+
+def _cursor_part(part: Any, kind: CursorPart) -> Any:
+    if kind is int:
+        if type(part) is not int:
+            raise ValueError
+        return part
+    if type(part) is not str or "\x00" in part:
+        raise ValueError
+    part.encode()  # UnicodeEncodeError, a ValueError, on a lone surrogate
+    if kind is str:
+        return part
+    parsed = datetime.fromisoformat(part) if kind is datetime else date.fromisoformat(part)
+    if parsed.isoformat() != part:
+        raise ValueError
+    if isinstance(parsed, datetime) and parsed.utcoffset() != timedelta(0):
+        raise ValueError
+    return parsed
 
 
 def page_after(

@@ -1,21 +1,38 @@
 """Rate limits: shared by every API process in Redis through the `limits` library when
 REDIS_URL is set, else counted in this process (windows.py); and the RateLimit-* headers
-(draft-ietf-httpapi-ratelimit-headers) that tell a client where it stands."""
+(draft-ietf-httpapi-ratelimit-headers) that tell a client where it stands.
 
+While Redis cannot be reached, limits are counted in this process instead (each process
+then allows the whole limit: looser, never off), the log says so once, and /readyz says so
+for as long as it lasts; Redis is tried again every few seconds.
+"""
+
+import logging
 import math
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache, partial
 
 from limits import RateLimitItem, parse
-from limits.storage import storage_from_string
+from limits.errors import StorageError
+from limits.storage import RedisStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+from redis.exceptions import RedisError
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import RateLimited
 from api.security.windows import Count, MovingWindows
+
+log = logging.getLogger("api.rate_limit")
+
+# A Redis that does not answer must not hold requests up: it is given this long per call.
+REDIS_TIMEOUT_SECONDS = 0.5
+# How long limits stay in this process after Redis failed, before Redis is tried again.
+RETRY_REDIS_SECONDS = 5.0
+FALLBACK_DETAIL = "Redis is unreachable: rate limits are counted per process"
 
 
 @dataclass(frozen=True)
@@ -36,20 +53,27 @@ class Quota:
 
 class RateLimiter:
     def __init__(self, redis_url: str | None, key_prefix: str) -> None:
-        self._count: Callable[[RateLimitItem, str, str], Count]
-        self._clear: Callable[[], object]
-        if redis_url is None:
-            # Our own windows: `limits`' memory storage costs too much (see windows.py).
-            windows = MovingWindows()
-            self._count = lambda item, scope, key: windows.hit(
-                item.key_for(scope, key), item.amount, item.get_expiry()
-            )
-            self._clear = windows.reset
-        else:
+        # Our own windows: `limits`' memory storage costs too much (see windows.py).
+        windows = MovingWindows()
+        self._count_here: Callable[[RateLimitItem, str, str], Count] = lambda item, scope, key: (
+            windows.hit(item.key_for(scope, key), item.amount, item.get_expiry())
+        )
+        self._clear_here = windows.reset
+        self._shared: RedisStorage | None = None
+        self._count_shared: Callable[[RateLimitItem, str, str], Count] | None = None
+        if redis_url is not None:
             # The prefix keeps deployments (and test runs) sharing one Redis apart.
-            storage = storage_from_string(redis_url, key_prefix=key_prefix)
-            self._count = partial(_count_shared, MovingWindowRateLimiter(storage))
-            self._clear = storage.reset
+            storage = storage_from_string(
+                redis_url,
+                key_prefix=key_prefix,
+                socket_timeout=REDIS_TIMEOUT_SECONDS,
+                socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+            )
+            assert isinstance(storage, RedisStorage)
+            self._shared = storage
+            self._count_shared = partial(_count_shared, MovingWindowRateLimiter(storage))
+        self._fallback_until: float | None = None
+        self._transition = threading.Lock()
 
     def hit(self, rule: str, scope: str, key: str) -> Quota:
         """Count one request under `scope`/`key`; RateLimited once `rule` is exceeded."""
@@ -61,8 +85,49 @@ class RateLimiter:
             raise RateLimited(retry_after=reset_after, headers=quota.headers())
         return quota
 
+    def _count(self, item: RateLimitItem, scope: str, key: str) -> Count:
+        fallback_until = self._fallback_until
+        if self._count_shared is not None and (
+            fallback_until is None or time.monotonic() >= fallback_until
+        ):
+            try:
+                count = self._count_shared(item, scope, key)
+            except (RedisError, StorageError, OSError) as error:
+                self._fall_back(error)
+            else:
+                if fallback_until is not None:
+                    self._share_again()
+                return count
+        return self._count_here(item, scope, key)
+
+    def _fall_back(self, error: Exception) -> None:
+        with self._transition:
+            if self._fallback_until is None:
+                log.warning(FALLBACK_DETAIL, extra={"error": type(error).__name__})
+            self._fallback_until = time.monotonic() + RETRY_REDIS_SECONDS
+
+    def _share_again(self) -> None:
+        with self._transition:
+            if self._fallback_until is not None:
+                log.info("Redis answers again: rate limits are shared again")
+                self._fallback_until = None
+
+    def fallback_detail(self) -> str | None:
+        """What /readyz says about the limits: None while they are counted where they
+        should be; asks Redis when they are meant to be there."""
+        if self._shared is None:
+            return None
+        if self._shared.check():
+            if self._fallback_until is not None:
+                self._share_again()
+            return None
+        self._fall_back(ConnectionError("no answer to PING"))
+        return FALLBACK_DETAIL
+
     def reset(self) -> None:
-        self._clear()
+        self._clear_here()
+        if self._shared is not None:
+            self._shared.reset()
 
 
 def _count_shared(strategy: MovingWindowRateLimiter, item: RateLimitItem, *keys: str) -> Count:

@@ -1,6 +1,6 @@
 """Accounts: registration, login, passwords, recovery, verification, profile, erasure, export."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete
@@ -9,7 +9,6 @@ from sqlmodel import Session, col, select
 
 from api.content.catalog import Catalog
 from api.errors import Conflict, Forbidden, Unauthorized, Unprocessable
-from api.mail import Mail
 from api.models import AuthSession, User
 from api.security.passwords import PasswordHasher, is_common
 from api.security.session_cache import forget_on_commit
@@ -20,6 +19,7 @@ from api.services import (
     delivery,
     linking,
     mail_tokens,
+    mails,
     sessions,
     tokens,
 )
@@ -105,27 +105,13 @@ def change_password(
     sessions.revoke_sessions(db, user.id, now, keep_session_id=keep_session_id)
 
 
-def request_password_reset(
-    db: Session, email: str, *, now: datetime, ttl: timedelta, link_base: str
-) -> Mail | None:
-    """The reset mail to send, or None for an unknown email (the caller answers the same)."""
+def request_password_reset(db: Session, email: str, *, now: datetime) -> str | None:
+    """Queue the reset mail (its dedupe key), or None for an unknown email (the caller
+    answers the same)."""
     user = db.exec(select(User).where(User.email == normalize_email(email))).first()
     if user is None:
         return None
-    token = mail_tokens.issue_mail_token(db, user.id, Purpose.password_reset, now, ttl)
-    minutes = int(ttl.total_seconds() // 60)
-    return Mail(
-        to=user.email,
-        subject="Reset your Attune password",
-        body=(
-            f"Hi {user.display_name},\n\nSomeone asked to reset your Attune password. "
-            f"If it was you, open this link within {minutes} minutes:\n\n"
-            f"{link_base}/reset-password#token={token}\n\nor enter this code in the app:\n\n"
-            f"{token}\n\nA new password signs you out on every device and revokes every API "
-            "token you made: anything you connected to Attune will need a new one.\n\n"
-            "If it wasn't you, ignore this mail; your password stays as it is.\n"
-        ),
-    )
+    return mails.enqueue_mail(db, user, Purpose.password_reset, now)
 
 
 def reset_password(
@@ -140,21 +126,11 @@ def reset_password(
     tokens.revoke_all_tokens(db, user.id)
 
 
-def request_email_verification(
-    db: Session, user: User, *, now: datetime, ttl: timedelta, link_base: str
-) -> Mail:
+def request_email_verification(db: Session, user: User, *, now: datetime) -> str:
+    """Queue the verification mail; its dedupe key."""
     if user.email_verified:
         raise Conflict("This email address is already verified.")
-    token = mail_tokens.issue_mail_token(db, user.id, Purpose.email_verification, now, ttl)
-    return Mail(
-        to=user.email,
-        subject="Confirm your email for Attune",
-        body=(
-            f"Hi {user.display_name},\n\nPlease confirm this is your email address:\n\n"
-            f"{link_base}/verify-email#token={token}\n\nor enter this code in the app:\n\n"
-            f"{token}\n"
-        ),
-    )
+    return mails.enqueue_mail(db, user, Purpose.email_verification, now)
 
 
 def verify_email(db: Session, *, token: str, now: datetime) -> None:

@@ -61,7 +61,7 @@ def create_exercise(
     db: Session, theme: str, spec: ExerciseSpec, now: datetime
 ) -> tuple[Exercise, ExerciseVersion]:
     if db.get(Theme, theme) is None:
-        raise Unprocessable(f"No theme {theme!r}.", loc=["body", "theme"])
+        raise Unprocessable("No such theme; see GET /v1/themes.", loc=["body", "theme"])
     exercise, first = new_exercise(theme, spec, {}, now)
     _insert_new(db, [exercise, first], "exercise", spec.id)
     return exercise, first
@@ -103,7 +103,7 @@ def create_theme(db: Session, spec: ThemeSpec) -> Theme:
 def update_theme(db: Session, slug: str, changes: dict[str, Any]) -> Theme:
     theme = db.get(Theme, slug)
     if theme is None:
-        raise NotFound(f"No theme {slug!r}.")
+        raise NotFound("No such theme.")
     theme.sqlmodel_update(changes)
     return theme
 
@@ -132,14 +132,14 @@ def _locked(db: Session, exercise_id: str) -> Exercise:
     statement = select(Exercise).where(Exercise.id == exercise_id).with_for_update()
     exercise = db.exec(statement).first()
     if exercise is None:
-        raise NotFound(f"No exercise {exercise_id!r}.")
+        raise NotFound("No such exercise.")
     return exercise
 
 
 def _journey(db: Session, slug: str) -> Journey:
     journey = db.get(Journey, slug)
     if journey is None:
-        raise NotFound(f"No journey {slug!r}.")
+        raise NotFound("No such journey.")
     return journey
 
 
@@ -152,13 +152,13 @@ def _check_days(db: Session, days: Sequence[str]) -> None:
     for day, exercise_id in enumerate(days):
         if exercise_id not in offered:
             raise Unprocessable(
-                f"No exercise {exercise_id!r} is offered (unknown or retired).",
+                "No exercise of this id is offered (unknown or retired).",
                 loc=["body", "days", day],
             )
 
 
 def _insert_new(db: Session, rows: Sequence[SQLModel], kind: str, key: str) -> None:
-    conflict = Conflict(f"A {kind} {key!r} exists already; edit it instead.")
+    conflict = Conflict(f"A {kind} of this id exists already; edit it instead.")
     if db.get(type(rows[0]), key) is not None:
         raise conflict
     db.add_all(rows)

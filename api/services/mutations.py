@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from api.content.catalog import Catalog
 from api.db import Database
-from api.errors import AppError, Forbidden, NotFound
+from api.errors import AppError, Forbidden, NotFound, field_errors
 from api.models import Answer, AnswerRevision, SyncMutation, User
 from api.schemas.answer import AnswerIn, ClientId
 from api.schemas.assignment import CheckInNote, CommentBody, Emoji, Mood
@@ -114,7 +114,9 @@ def apply_one(
             outcome = _apply(db, catalog, db.get_one(User, user.id), mutation, now)
         except ValidationError as exc:
             db.rollback()
-            reason = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            reason = "; ".join(
+                f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in field_errors(exc.errors())
+            )
             outcome = Outcome(status="rejected", reason=reason)
         except AppError as exc:
             db.rollback()

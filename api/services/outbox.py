@@ -1,4 +1,5 @@
-"""Taking notifications out of the outbox: claimed under a lease, then sent or retried.
+"""Taking notifications (pushes and mails) out of the outbox: claimed under a lease, then
+sent or retried.
 
 Claiming moves a row's `next_attempt_at` to the end of a lease in a short transaction of
 its own, so no lock is held while the transport talks to the network and no other worker
@@ -11,6 +12,8 @@ when the lease ends and are sent once more, so a crash costs at most one resend 
 (the transport's `collapse_key` lets devices fold it into the first).
 """
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,7 +21,10 @@ from sqlalchemy import delete, or_, update
 from sqlmodel import Session, col, select
 
 from api.config import Settings
+from api.db import Database
 from api.models import Notification
+
+log = logging.getLogger("api.worker")
 
 # However many attempts are allowed, a retry never waits longer than this.
 MAX_BACKOFF = timedelta(hours=6)
@@ -53,15 +59,24 @@ class RetryPolicy:
         return now + min(self.first_backoff * (1 << doublings), MAX_BACKOFF)
 
 
-def claim_due(db: Session, policy: RetryPolicy, now: datetime) -> list[Notification]:
-    """Take up to a batch of due notifications for this worker, counting the attempt now:
-    a row that crashes every worker that takes it still runs out of attempts."""
+class DeliveryFailed(Exception):
+    """The transport did not take the message; the reason is safe to store and log."""
+
+
+def claim_due(
+    db: Session, policy: RetryPolicy, now: datetime, *, dedupe_key: str | None = None
+) -> list[Notification]:
+    """Take up to a batch of due notifications for this worker (or the one named by
+    `dedupe_key`), counting the attempt now: a row that crashes every worker that takes it
+    still runs out of attempts."""
+    named = () if dedupe_key is None else (col(Notification.dedupe_key) == dedupe_key,)
     due = db.exec(
         select(Notification)
         .where(
             col(Notification.sent_at).is_(None),
             col(Notification.next_attempt_at) <= now,
             col(Notification.attempts) < policy.max_attempts,
+            *named,
         )
         .order_by(col(Notification.next_attempt_at), col(Notification.id))
         .limit(policy.batch_size)
@@ -73,6 +88,32 @@ def claim_due(db: Session, policy: RetryPolicy, now: datetime) -> list[Notificat
         db.add(notification)
     db.flush()
     return list(due)
+
+
+def deliver(
+    database: Database,
+    notification: Notification,
+    send: Callable[[], None],
+    policy: RetryPolicy,
+    now: Callable[[], datetime],
+) -> bool:
+    """Send a claimed notification, outside any transaction, then record how it went."""
+    error = None
+    try:
+        send()
+    except DeliveryFailed as exc:
+        error = str(exc)
+        log.warning(
+            "notification not delivered",
+            extra={"notification_id": notification.id, "kind": notification.kind, "error": error},
+        )
+    with database.session(write=True) as db:
+        if error is None:
+            mark_sent(db, notification, now())
+        else:
+            mark_failed(db, notification, error, policy, now())
+        db.commit()
+    return error is None
 
 
 def mark_sent(db: Session, notification: Notification, now: datetime) -> None:

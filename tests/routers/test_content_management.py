@@ -105,7 +105,7 @@ class TestCreateExercise:
             ({"version": 7}, ["body", "choice", "version"]),
             ({"max_choices": 3}, ["body", "choice", "max_choices"]),
             ({"options": [{"id": "a", "label": "Only"}]}, ["body", "choice", "options"]),
-            ({"type": "essay"}, ["body"]),
+            ({"type": "essay"}, ["body", "type"]),
             ({"id": "Not A Slug"}, ["body", "choice", "id"]),
         ],
     )
