@@ -28,6 +28,9 @@ _FORGET = "forget:"
 # "look the head up yourself". Lower than any head, so a real poke queued with it wins.
 RESYNC = -1
 RECONNECT_SECONDS = 1.0
+# How long the listener waits for a notification before it looks whether it must stop: what
+# closing a process (or each test's app) waits for it.
+_LISTEN_POLL_SECONDS = 0.2
 
 
 @dataclass(eq=False)
@@ -167,7 +170,7 @@ class NotifyListener:
                         self._feed.resync()
                         lost = False
                     while not self._stop.is_set():
-                        for note in listening.notifies(timeout=1.0):
+                        for note in listening.notifies(timeout=_LISTEN_POLL_SECONDS):
                             self._hand_on(note.payload)
             except psycopg.Error as error:
                 lost = True
