@@ -48,7 +48,9 @@ class Identity:
     couple: Couple | None
     credential_id: str
     token_scopes: tuple[str, ...] | None
-    expires_at: datetime
+    # Memory stops answering for it then: the credential expires, or (an API token) its use is
+    # due to be written down again.
+    trusted_until: datetime
     heads: Heads
 
 
@@ -106,7 +108,7 @@ class SessionCache:
 
     def _usable(self, entry: _Entry, now: datetime) -> bool:
         fresh = self._timer() - entry.checked_at < self._recheck
-        return fresh and now < entry.identity.expires_at and self._feed.hears_everything
+        return fresh and now < entry.identity.trusted_until and self._feed.hears_everything
 
     def _from_memory(self, db: Session, key: str, entry: _Entry) -> Identity | None:
         held = entry.identity

@@ -105,10 +105,13 @@ def identity_of_token(db: Session, writer: Engine, secret: str, now: datetime) -
     token, user, couple = row
     if token.last_used_at is None or token.last_used_at <= now - LAST_USED_PRECISION:
         _once_finished(db, lambda: _note_use(writer, token.id, now))
+        trusted_until = now  # checked again next time, when the use is written down
+    else:
+        trusted_until = min(token.expires_at, token.last_used_at + LAST_USED_PRECISION)
     # The identity map holds rows weakly: the session keeps the couple for the request.
     db.info["caller_couple"] = couple
     heads = Heads(user.head_seq, None if couple is None else couple.head_seq)
-    return Identity(user, couple, token.id, tuple(token.scopes), token.expires_at, heads)
+    return Identity(user, couple, token.id, tuple(token.scopes), trusted_until, heads)
 
 
 def _once_finished(db: Session, action: Callable[[], None]) -> None:
