@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     # A refresh token presented again this soon after its rotation gets a pair of the same
     # login, as from two tabs refreshing at once; later, reuse revokes the login (SPEC.md §2).
     refresh_grace_seconds: int = Field(default=30, ge=0)
+    # A session check answered from memory is made again from the database this often at least,
+    # whatever the change feed said (api/security/session_cache.py); 0 turns the memory off.
+    session_recheck_seconds: float = Field(default=5, ge=0)
     password_reset_ttl_minutes: int = 20
     email_verification_ttl_hours: int = 48
 

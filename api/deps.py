@@ -1,8 +1,10 @@
 """Dependencies shared by the routers, as Annotated aliases."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Security
@@ -16,15 +18,16 @@ from fastapi.security.utils import get_authorization_scheme_param
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.db import get_session
+from api.db import SAFE_METHODS, get_session
 from api.errors import Forbidden, Unauthorized
-from api.models import User
+from api.models import Couple, User
 from api.runtime import Runtime
-from api.security.api_tokens import is_api_token
+from api.security.api_tokens import digest, is_api_token
 from api.security.jwt import InvalidToken
 from api.security.rate_limit import note_quota
 from api.security.scopes import DESCRIPTIONS as SCOPE_DESCRIPTIONS
 from api.security.scopes import Scope, grantable_scopes
+from api.security.session_cache import Heads, Identity
 from api.services import sessions, tokens
 
 
@@ -78,12 +81,15 @@ class CredentialKind(StrEnum):
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is calling: the user, through which credential, holding which scopes."""
+    """Who is calling: the user (and their couple), through which credential, holding which
+    scopes; the heads of their change streams as of the session check."""
 
     user: User
     kind: CredentialKind
     credential_id: str  # the login session's id, or the API token's id
     scopes: frozenset[Scope]
+    couple: Couple | None
+    heads: Heads
 
     @property
     def quota_key(self) -> str:
@@ -109,18 +115,30 @@ def _count_address(request: Request, runtime: Runtime, address: str) -> None:
     note_quota(request, runtime.limiter.hit(rule, "api-address", address))
 
 
-def _authenticate(db: Session, runtime: Runtime, credential: str, now: datetime) -> Caller:
+def _authenticate(
+    db: Session, runtime: Runtime, credential: str, now: datetime, *, from_memory: bool
+) -> Caller:
+    check: Callable[[], Identity]
     if is_api_token(credential):
-        user, token = tokens.authenticate(db, runtime.database.writer, credential, now)
-        # Checked on every use: a token made by an admin loses content:write with the role.
-        scopes = frozenset(Scope(s) for s in token.scopes) & grantable_scopes(user.is_admin)
-        return Caller(user, CredentialKind.api_token, token.id, scopes)
-    try:
-        claims = runtime.tokens.keyring.read_access_token(credential, now)
-    except InvalidToken as exc:
-        raise Unauthorized("The access token is invalid or expired.", invalid_token=True) from exc
-    user = sessions.user_of_access(db, claims, now)
-    return Caller(user, CredentialKind.session, claims.session_id, grantable_scopes(user.is_admin))
+        key = "token:" + digest(credential)
+        check = partial(tokens.identity_of_token, db, runtime.database.writer, credential, now)
+    else:
+        try:
+            claims = runtime.tokens.keyring.read_access_token(credential, now)
+        except InvalidToken as exc:
+            raise Unauthorized(
+                "The access token is invalid or expired.", invalid_token=True
+            ) from exc
+        key = "session:" + claims.session_id
+        check = partial(sessions.identity_of_access, db, claims, now)
+    found = runtime.session_cache.identity(db, key, now, check) if from_memory else check()
+    user = found.user
+    # Checked on every use: a token made by an admin loses content:write with the role.
+    scopes = grantable_scopes(user.is_admin)
+    kind = CredentialKind.session
+    if found.token_scopes is not None:
+        kind, scopes = CredentialKind.api_token, scopes & {Scope(s) for s in found.token_scopes}
+    return Caller(user, kind, found.credential_id, scopes, found.couple, found.heads)
 
 
 def _identify(
@@ -130,10 +148,13 @@ def _identify(
     credential = bearer_credential(request)
     if credential is None:
         raise Unauthorized("Sign in: this needs an `Authorization: Bearer` token.")
-    # A transaction of its own, ended here in this thread: a read that needs nothing more
-    # leaves none for get_session to end, and a write takes SQLite's write lock only after.
+    # Reads may trust a recent check (api/security/session_cache.py); writes check afresh,
+    # and change the rows they load. Either way in a transaction of its own, ended here in
+    # this thread: a read that needs nothing more leaves none for get_session to end, and a
+    # write takes SQLite's write lock only after.
+    reads = request.method in SAFE_METHODS
     with runtime.database.reading(db):
-        caller = _authenticate(db, runtime, credential, now)
+        caller = _authenticate(db, runtime, credential, now, from_memory=reads)
     rule = runtime.settings.api_limit_per_credential
     note_quota(request, runtime.limiter.hit(rule, "api-credential", caller.quota_key))
     return caller

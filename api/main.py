@@ -10,6 +10,7 @@ from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.clock import Clock
+from api.conditional import install_conditional
 from api.config import Settings, get_settings
 from api.contract import finish
 from api.db import Migrations, install_unavailable_handlers, request_threads
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.migrations = Migrations()
     install_error_handlers(app)
     install_unavailable_handlers(app)
+    install_conditional(app)
     install_idempotency(app)
     # The busiest routes first: a request is matched against the routes in this order (and
     # /v1/today was the 40th tried). The documentation groups them by tag whatever the order.

@@ -1,15 +1,19 @@
-"""Pokes to open event streams when a change stream (a couple's, or a solo user's) moves.
+"""Pokes to open event streams when a change stream (a couple's, or a solo user's) moves, and
+word that what a process may hold in memory about a user is stale.
 
-A poke says only "the head of this space is now N": a hint to pull, never the data. It is
-sent once the write committed (never on rollback). On SQLite, with one process, straight to
-this process's streams; on PostgreSQL as a NOTIFY that every API process listens for, sent by
-a thread of its own (NotifySender says why not from the write transaction).
+A poke says only "the head of this space is now N": a hint to pull, never the data. A forget
+says only "drop what you hold for user U" (a session revoked, a profile changed: see
+api/security/session_cache.py). Both are sent once the write committed (never on rollback).
+On SQLite, with one process, straight to this process; on PostgreSQL as a NOTIFY that every
+API process listens for, sent by a thread of its own (NotifySender says why not from the
+write transaction).
 """
 
 import asyncio
 import logging
 import queue
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,10 +22,15 @@ import psycopg
 log = logging.getLogger("api.realtime")
 
 CHANNEL = "attune_changes"
+# Spaces are "c:<id>" or "u:<id>", so no poke's payload starts with this.
+_FORGET = "forget:"
 # Offered to every stream when pokes may have been missed (the listener lost its connection):
 # "look the head up yourself". Lower than any head, so a real poke queued with it wins.
 RESYNC = -1
 RECONNECT_SECONDS = 1.0
+# How long the listener waits for a notification before it looks whether it must stop: what
+# closing a process (or each test's app) waits for it.
+_LISTEN_POLL_SECONDS = 0.2
 
 
 @dataclass(eq=False)
@@ -53,18 +62,48 @@ class ChangeFeed:
         self._sender = (
             NotifySender(listen_dsn, self._connect_args) if listen_dsn is not None else None
         )
+        self._forgetters: list[Callable[[str | None], None]] = []
 
     def subscribe(self, space: str, loop: asyncio.AbstractEventLoop) -> Subscription:
         """Blocks until the listener listens (the first time): call it off the event loop."""
         subscription = Subscription(space, loop)
         with self._lock:
             self._subscriptions.setdefault(space, set()).add(subscription)
-            if self._listen_dsn is not None and self._listener is None:
-                self._listener = NotifyListener(self._listen_dsn, self._connect_args, self)
-                self._listener.start()
+        self.listen()
         if self._listener is not None:
             self._listener.ready.wait(timeout=5)
         return subscription
+
+    def listen(self) -> None:
+        """Start hearing other processes (on PostgreSQL), if not yet; does not wait."""
+        with self._lock:
+            if self._listen_dsn is not None and self._listener is None:
+                self._listener = NotifyListener(self._listen_dsn, self._connect_args, self)
+                self._listener.start()
+
+    @property
+    def hears_everything(self) -> bool:
+        """Whether every forget committed from now on reaches this process: always with
+        SQLite; on PostgreSQL while the listener is connected."""
+        if self._listen_dsn is None:
+            return True
+        return self._listener is not None and self._listener.ready.is_set()
+
+    def on_forget(self, forget: Callable[[str | None], None]) -> None:
+        """Call `forget(user_id)` on every forget, from any process; `forget(None)` when
+        some may have been missed (the listener reconnected): drop everything."""
+        self._forgetters.append(forget)
+
+    def forget(self, user_id: str) -> None:
+        """What any process holds about `user_id` is stale: tell every process, this one at
+        once (its next request must not wait for the NOTIFY to come back)."""
+        self.deliver_forget(user_id)
+        if self._sender is not None:
+            self._sender.send(_FORGET + user_id)
+
+    def deliver_forget(self, user_id: str | None) -> None:
+        for forget in self._forgetters:
+            forget(user_id)
 
     def close(self) -> None:
         if self._listener is not None:
@@ -78,7 +117,7 @@ class ChangeFeed:
         if self._sender is None:
             self.publish(space, head)
         else:
-            self._sender.send(space, head)
+            self._sender.send(f"{space}:{head}")
 
     def unsubscribe(self, subscription: Subscription) -> None:
         with self._lock:
@@ -122,6 +161,8 @@ class NotifyListener:
             try:
                 with psycopg.connect(self._dsn, autocommit=True, **self._connect_args) as listening:
                     listening.execute(f"LISTEN {CHANNEL}")
+                    # Forgets sent while no one listened are lost: drop everything instead.
+                    self._feed.deliver_forget(None)
                     self.ready.set()
                     if lost:
                         # Pokes sent while no one listened are gone: streams look heads up.
@@ -129,13 +170,20 @@ class NotifyListener:
                         self._feed.resync()
                         lost = False
                     while not self._stop.is_set():
-                        for note in listening.notifies(timeout=1.0):
-                            space, _, head = note.payload.rpartition(":")
-                            self._feed.publish(space, int(head))
+                        for note in listening.notifies(timeout=_LISTEN_POLL_SECONDS):
+                            self._hand_on(note.payload)
             except psycopg.Error as error:
                 lost = True
+                self.ready.clear()
                 log.warning("notify listener reconnecting", extra={"error": type(error).__name__})
                 self._stop.wait(RECONNECT_SECONDS)
+
+    def _hand_on(self, payload: str) -> None:
+        if payload.startswith(_FORGET):
+            self._feed.deliver_forget(payload.removeprefix(_FORGET))
+            return
+        space, _, head = payload.rpartition(":")
+        self._feed.publish(space, int(head))
 
 
 class NotifySender:
@@ -150,15 +198,15 @@ class NotifySender:
 
     def __init__(self, dsn: str, connect_args: dict[str, Any]) -> None:
         self._dsn, self._connect_args = dsn, connect_args
-        self._pokes: queue.SimpleQueue[tuple[str, int] | None] = queue.SimpleQueue()
+        self._pokes: queue.SimpleQueue[str | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="notify-sender", daemon=True)
         self._start = threading.Lock()
 
-    def send(self, space: str, head: int) -> None:
+    def send(self, payload: str) -> None:
         with self._start:
             if not self._thread.is_alive():
                 self._thread.start()
-        self._pokes.put((space, head))
+        self._pokes.put(payload)
 
     def stop(self) -> None:
         if self._thread.is_alive():
@@ -166,7 +214,7 @@ class NotifySender:
             self._thread.join(timeout=5)
 
     def _run(self) -> None:
-        batch: list[tuple[str, int]] = []
+        batch: list[str] = []
         while True:
             try:
                 with psycopg.connect(self._dsn, autocommit=True, **self._connect_args) as sending:
@@ -177,17 +225,15 @@ class NotifySender:
                             # LOCAL: behind PgBouncer a session setting would stay on a
                             # server connection that other clients' writes then use.
                             sending.execute("SET LOCAL synchronous_commit TO OFF")
-                            for space, head in batch:
-                                sending.execute(
-                                    "SELECT pg_notify(%s, %s)", (CHANNEL, f"{space}:{head}")
-                                )
+                            for payload in batch:
+                                sending.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload))
                         batch.clear()
             except psycopg.Error as error:
                 # The batch is tried again on the next connection.
                 log.warning("notify sender reconnecting", extra={"error": type(error).__name__})
                 threading.Event().wait(RECONNECT_SECONDS)
 
-    def _next_batch(self, batch: list[tuple[str, int]]) -> bool:
+    def _next_batch(self, batch: list[str]) -> bool:
         """Waits for a poke, then takes every one already queued; False once stopped."""
         poke = self._pokes.get()
         while poke is not None:

@@ -1,9 +1,11 @@
-"""What one running app holds: settings, database, keys, hasher, limiter, mail, clock, catalog."""
+"""What one running app holds: settings, database, keys, hasher, limiter, mail, clock, catalog,
+the session cache and the ETag key."""
 
 from dataclasses import dataclass
 from datetime import timedelta
 
 from api.clock import Clock
+from api.conditional import ETags
 from api.config import Settings
 from api.content.cache import CatalogCache
 from api.db import Database, open_database
@@ -12,6 +14,7 @@ from api.security.install_key import install_keyring
 from api.security.jwt import Keyring
 from api.security.passwords import PasswordHasher
 from api.security.rate_limit import RateLimiter
+from api.security.session_cache import SessionCache
 
 
 @dataclass(frozen=True)
@@ -33,20 +36,23 @@ class Runtime:
     mail: MailCourier
     clock: Clock
     catalog: CatalogCache
+    session_cache: SessionCache
+    etags: ETags
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None) -> "Runtime":
         database = open_database(settings)
         clock = clock or Clock()
+        keyring = Keyring(
+            keys=dict(settings.jwt_keys) or install_keyring(settings.database_url),
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+        )
         return cls(
             settings=settings,
             database=database,
             tokens=TokenPolicy(
-                keyring=Keyring(
-                    keys=dict(settings.jwt_keys) or install_keyring(settings.database_url),
-                    issuer=settings.jwt_issuer,
-                    audience=settings.jwt_audience,
-                ),
+                keyring=keyring,
                 access_ttl=timedelta(seconds=settings.access_token_ttl_seconds),
                 refresh_idle=timedelta(days=settings.refresh_idle_days),
                 refresh_absolute=timedelta(days=settings.refresh_absolute_days),
@@ -61,4 +67,7 @@ class Runtime:
             mail=MailCourier.from_settings(settings, database, clock),
             clock=clock,
             catalog=CatalogCache(database.reader, settings.content_cache_seconds),
+            session_cache=SessionCache(settings.session_recheck_seconds, database.feed),
+            # The newest signing key: the same in every process, private to the deployment.
+            etags=ETags(keyring.keys[keyring.signing_kid]),
         )

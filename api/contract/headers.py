@@ -32,8 +32,10 @@ RESPONSE_HEADERS: dict[str, dict[str, Any]] = {
         "schema": {"type": "string"},
     },
     "ETag": {
-        "description": 'Your answer\'s version, quoted (`"3"`); send it back in `If-Match` to '
-        "edit safely. Sent when you have answered.",
+        "description": 'On the hot reads a weak tag of what you see (`W/"3.<digest>"`): send '
+        "it in `If-None-Match` to get 304 while nothing changed. Its leading number, and the "
+        "quoted version an answer's write sends (`\"3\"`), is your answer's version: send "
+        "either back in `If-Match` to edit safely.",
         "schema": {"type": "string"},
     },
     "Content-Language": {
@@ -53,7 +55,16 @@ RESPONSE_HEADERS: dict[str, dict[str, Any]] = {
 EVERY_RESPONSE = ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "X-Request-ID")
 BY_STATUS = {"401": ("WWW-Authenticate",), "429": ("Retry-After",)}
 # The operations that send the caller's answer version (api/routers/assignments.py).
-ETAG_OPERATIONS = {"assignment_today", "assignment_get", "assignment_put_answer"}
+# The hot reads send a weak tag for If-None-Match (api/conditional.py); an answer's write, its
+# version for If-Match.
+ETAG_OPERATIONS = {
+    "assignment_today",
+    "assignment_get",
+    "assignment_put_answer",
+    "sync_pull",
+    "me_get",
+    "couple_get",
+}
 # Content served in English whatever is asked (journeys are not translated), so said.
 ENGLISH_ONLY_OPERATIONS = {"journey_list", "journey_get"}
 
@@ -104,7 +115,7 @@ def declare_headers(document: dict[str, Any]) -> None:
         )
         for status, response in operation["responses"].items():
             names = [*EVERY_RESPONSE, *BY_STATUS.get(status, ())]
-            if status[0] == "2" and operation["operationId"] in ETAG_OPERATIONS:
+            if status[0] in "23" and operation["operationId"] in ETAG_OPERATIONS:
                 names.append("ETag")
             if status[0] == "2" and negotiated:
                 names.append("Content-Language")

@@ -1,12 +1,14 @@
 """/v1/today and /v1/assignments: the day's exercise, history, answers, the conversation."""
 
 import re
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 from sqlmodel import Session
 
+from api.conditional import IfNoneMatch, check_modified, conditional_responses, tag
 from api.content.catalog import Catalog
 from api.db import in_one_trip
 from api.deps import Caller, Now, RuntimeDep, Scoped, SessionDep
@@ -27,12 +29,14 @@ from api.schemas.assignment import (
 from api.schemas.fields import PathId
 from api.schemas.pagination import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, encode_cursor
 from api.security.scopes import Scope
+from api.security.session_cache import Heads
 from api.services import assignments, delivery
 from api.services.reveal import assignment_out
 
 router = APIRouter(tags=["assignment"], responses=problem_responses(401, 403, 429))
 
-_ETAG = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
+# `"3"` as PUT sends it, or `W/"3.<digest>"` as the conditional reads send it (api/conditional.py).
+_ETAG = re.compile(r'^(?:W/)?"?(\d{1,9})(?:\.[A-Za-z0-9_-]{1,64})?"?$')
 
 
 async def if_match_version(
@@ -40,7 +44,9 @@ async def if_match_version(
         str | None,
         Header(
             max_length=64,
-            description="The ETag of your answer as you last saw it; a stale one gets 412.",
+            description="The ETag of your answer as you last saw it (from this assignment, "
+            "today or your last write: its answer version is what counts); a stale one gets "
+            "412. A tag sent before you answered (version 0) means you expect no answer.",
         ),
     ] = None,
 ) -> int | None:
@@ -74,9 +80,14 @@ def _with_answers(db: Session, found: list[Assignment]) -> list[tuple[Assignment
     return [(a, [x for x in answers if x.assignment_id == a.id]) for a in found]
 
 
-def _etag(response: Response, rendered: AssignmentOut) -> None:
-    if rendered.my_answer is not None:
-        response.headers["ETag"] = f'"{rendered.my_answer.version}"'
+def _etag(response: Response, rendered: AssignmentOut, digest: str | None = None) -> None:
+    """The answer's version as the ETag of a write; with the digest of a conditional read,
+    the read's tag, which carries the version for If-Match (0: not answered)."""
+    version = 0 if rendered.my_answer is None else rendered.my_answer.version
+    if digest is not None:
+        response.headers["ETag"] = tag(digest, version)
+    elif rendered.my_answer is not None:
+        response.headers["ETag"] = f'"{version}"'
 
 
 def _render_one(
@@ -87,13 +98,32 @@ def _render_one(
     language: str,
     response: Response,
     answers: list[Answer] | None = None,
+    digest: str | None = None,
 ) -> AssignmentOut:
     """One assignment with the answers `user` may see (its answers are read unless given),
-    and their answer's ETag."""
+    and its ETag."""
     rows = _with_answers(db, [found]) if answers is None else [(found, answers)]
     rendered = _render(db, user, rows, catalog, language, response)[0]
-    _etag(response, rendered)
+    _etag(response, rendered, digest)
     return rendered
+
+
+def _heads_showing(caller: Caller, found: Assignment) -> Heads:
+    """The heads to tag today's body with. An assignment made by this request (or changed
+    since the session check) is at a newer seq than the heads read then: everything up to
+    its seq had committed before it was read, so the body shows at least that much. Tagged
+    older, the next poll would download it again."""
+    heads = caller.heads
+    if caller.couple is None:
+        return replace(heads, solo=max(heads.solo, found.change_seq))
+    return replace(heads, couple=max(heads.couple or 0, found.change_seq))
+
+
+_CONDITIONAL = (
+    " Sends an `ETag` (weak): `If-None-Match` with it answers 304 with no body while nothing "
+    "you would see here has changed. It also carries your answer's version (`W/\"<version>."
+    '<digest>"`, 0 before you answer), so it serves as `If-Match` on your answer too.'
+)
 
 
 @router.get(
@@ -103,9 +133,12 @@ def _render_one(
         "The couple's exercise of the couple's local day, the same for both partners; for a "
         "user with no partner, their solo one. Made by the day's first request: the next day "
         "of the couple's journey if one is active, else an exercise of the couple's focus "
-        "themes (all but the sensitive ones when none are chosen).\n\n" + delivery.DEEPENING
+        "themes (all but the sensitive ones when none are chosen).\n\n"
+        + delivery.DEEPENING
+        + "\n\n"
+        + _CONDITIONAL.lstrip()
     ),
-    responses=problem_responses(401, 503),
+    responses={**conditional_responses(), **problem_responses(401, 503)},
 )
 async def today(
     caller: Annotated[Caller, Scoped(Scope.answers_read)],
@@ -115,12 +148,21 @@ async def today(
     language: Language,
     now: Now,
     response: Response,
+    if_none_match: IfNoneMatch = None,
 ) -> AssignmentOut:
+    owner = delivery.Owner(caller.couple, caller.user)
+    day = owner.day(now)
+
+    def digest_at(heads: Heads) -> str:
+        # The day is in it: at the couple's midnight today is another assignment, unmade yet.
+        return runtime.etags.digest("today", caller.user.id, heads, language, day)
+
+    check_modified(if_none_match, digest_at(caller.heads), {"Content-Language": language})
+
     def work() -> AssignmentOut:
-        owner = delivery.owner_of(db, caller.user)
         found = delivery.day_assignment(db, runtime.database, catalog, owner, now)
         rendered = _render(db, caller.user, [found], catalog, language, response)[0]
-        _etag(response, rendered)
+        _etag(response, rendered, digest_at(_heads_showing(caller, found[0])))
         return rendered
 
     return await in_one_trip(db, work)
@@ -197,22 +239,30 @@ def create(
     "/v1/assignments/{assignment_id}",
     summary="One assignment",
     description=(
-        "Yours or your current couple's, with the answers you may see under the reveal rule. "
-        "Sends your answer's version as `ETag`."
+        "Yours or your current couple's, with the answers you may see under the reveal rule."
+        + _CONDITIONAL
     ),
-    responses=problem_responses(401, 404),
+    responses={**conditional_responses(), **problem_responses(401, 404)},
 )
 async def get(
     assignment_id: PathId,
     caller: Annotated[Caller, Scoped(Scope.answers_read)],
     db: SessionDep,
+    runtime: RuntimeDep,
     catalog: CatalogDep,
     language: Language,
     response: Response,
+    if_none_match: IfNoneMatch = None,
 ) -> AssignmentOut:
+    # Keyed: a tag for an id the caller may not see cannot be made, so no 304 tells it exists.
+    digest = runtime.etags.digest(
+        "assignment", caller.user.id, caller.heads, language, assignment_id
+    )
+    check_modified(if_none_match, digest, {"Content-Language": language})
+
     def work() -> AssignmentOut:
         found = assignments.assignment_for(db, caller.user, assignment_id)
-        return _render_one(db, caller.user, found, catalog, language, response)
+        return _render_one(db, caller.user, found, catalog, language, response, digest=digest)
 
     return await in_one_trip(db, work)
 

@@ -5,6 +5,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Response, status
 
+from api.conditional import IfNoneMatch, check_modified, conditional_responses, tag
+from api.db import in_one_trip
 from api.deps import Caller, ClientAddress, Now, RuntimeDep, Scoped, SessionDep, UserSession
 from api.errors import NotFound, Unprocessable, problem_responses
 from api.idempotency import IdempotencyDep
@@ -104,16 +106,33 @@ def join(
 @router.get(
     "",
     summary="Your couple",
-    description="Your partner, the couple's day settings, journey and streak; 404 when not linked.",
-    responses=problem_responses(401, 404),
+    description=(
+        "Your partner, the couple's day settings, journey and streak; 404 when not linked. "
+        "Sends an `ETag` (weak): `If-None-Match` with it answers 304 with no body while "
+        "nothing here has changed."
+    ),
+    responses={**conditional_responses(), **problem_responses(401, 404)},
 )
-def get(
+async def get(
     caller: Annotated[Caller, Scoped(Scope.couple_read)],
     db: SessionDep,
+    runtime: RuntimeDep,
     catalog: CatalogDep,
     now: Now,
+    response: Response,
+    if_none_match: IfNoneMatch = None,
 ) -> CoupleOut:
-    return couple_out(db, linking.current_couple(db, caller.user), caller.user, catalog, now)
+    couple = caller.couple
+    if couple is not None:
+        # The couple's day is in it: the streak is counted up to today.
+        today = local_day(couple.timezone, couple.day_starts_at, now)
+        digest = runtime.etags.digest("couple", caller.user.id, caller.heads, today)
+        check_modified(if_none_match, digest)
+        response.headers["ETag"] = tag(digest)
+    return await in_one_trip(
+        db,
+        lambda: couple_out(db, linking.current_couple(db, caller.user), caller.user, catalog, now),
+    )
 
 
 @router.patch(

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Response, status
 
+from api.conditional import IfNoneMatch, check_modified, conditional_responses, tag
 from api.deps import Caller, Now, RuntimeDep, Scoped, SessionDep, UserSession
 from api.errors import problem_responses
 from api.routers.content import CatalogDep
@@ -18,12 +19,25 @@ router = APIRouter(prefix="/v1/me", tags=["me"], responses=problem_responses(401
 @router.get(
     "",
     summary="The caller's profile",
-    description="Who the access token belongs to, and `couple_id` once linked.",
-    responses=problem_responses(401),
+    description=(
+        "Who the access token belongs to, and `couple_id` once linked. Sends an `ETag` "
+        "(weak): `If-None-Match` with it answers 304 with no body while your profile is "
+        "unchanged."
+    ),
+    responses={**conditional_responses(), **problem_responses(401)},
 )
-async def get(caller: Annotated[Caller, Scoped(Scope.profile_read)]) -> UserOut:
+async def get(
+    caller: Annotated[Caller, Scoped(Scope.profile_read)],
+    runtime: RuntimeDep,
+    response: Response,
+    if_none_match: IfNoneMatch = None,
+) -> UserOut:
     # async: it only shapes what the caller dependency loaded, so no threadpool round trip.
-    return user_out(caller.user)
+    profile = user_out(caller.user)
+    digest = runtime.etags.digest("me", profile.model_dump_json())
+    check_modified(if_none_match, digest)
+    response.headers["ETag"] = tag(digest)
+    return profile
 
 
 @router.patch(

@@ -2,9 +2,10 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 
+from api.conditional import IfNoneMatch, check_modified, conditional_responses, tag
 from api.deps import Caller, Now, RuntimeDep, Scoped
 from api.errors import problem_responses
 from api.routers.content import CatalogDep
@@ -41,16 +42,24 @@ mutation that can never apply is `rejected` with a reason and does not stop the 
         "first, each row once at its latest state, rendered for you under the reveal rule. "
         "No cursor: everything. Follow `cursor` while `has_more`; on `reset`, start over. "
         "Unlike the lists, whose `next_cursor` is null on the last page, the stream's `cursor` "
-        "is always set: the last page's is where the next pull starts, once more has changed."
+        "is always set: the last page's is where the next pull starts, once more has changed. "
+        "Sends an `ETag` (weak): `If-None-Match` with it, for the same `cursor` and `limit`, "
+        "answers 304 with no body while nothing of your space has changed."
     ),
-    responses=problem_responses(401, 422),
+    responses={**conditional_responses(), **problem_responses(401, 422)},
 )
 async def pull(
     caller: Annotated[Caller, Scoped(Scope.answers_read)],
     runtime: RuntimeDep,
+    response: Response,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    if_none_match: IfNoneMatch = None,
 ) -> PullOut:
+    digest = runtime.etags.digest("sync", caller.user.id, caller.heads, cursor, limit)
+    check_modified(if_none_match, digest)
+    response.headers["ETag"] = tag(digest)
+
     def read() -> PullOut:
         with runtime.database.snapshot() as db:
             pulled = sync.pull(db, caller.user, cursor, limit)

@@ -11,8 +11,10 @@ from api.content.catalog import Catalog
 from api.errors import Conflict, Forbidden, Unauthorized, Unprocessable
 from api.models import AuthSession, User
 from api.security.passwords import PasswordHasher, is_common
+from api.security.session_cache import forget_on_commit
 from api.services import (
     assignments,
+    changes,
     checkins,
     delivery,
     linking,
@@ -138,8 +140,14 @@ def verify_email(db: Session, *, token: str, now: datetime) -> None:
     db.add(user)
 
 
-def update_profile(db: Session, user: User, changes: dict[str, Any]) -> User:
-    for field, value in changes.items():
+def update_profile(db: Session, user: User, values: dict[str, Any]) -> User:
+    if user.couple_id is not None and values.get("display_name", user.display_name) != (
+        user.display_name
+    ):
+        # The partner sees the name in their couple: its head moves, so their ETag changes
+        # and their event stream is poked. The couple first, as every write.
+        changes.next_seq(db, changes.couple_space(user.couple_id))
+    for field, value in values.items():
         setattr(user, field, value)
     db.add(user)
     return user
@@ -154,6 +162,7 @@ def delete_account(
     if user.couple_id is not None:
         linking.unlink(db, user, now)
     db.execute(delete(User).where(col(User.id) == user.id))
+    forget_on_commit(db, [user.id])
 
 
 def export_account(db: Session, catalog: Catalog, user: User, now: datetime) -> dict[str, Any]:

@@ -156,8 +156,9 @@ def put_answer(
 
 
 def check_version(mine: Answer | None, if_match: int | None) -> None:
-    """412 with the current answer when `If-Match` names another version than the stored one."""
-    if if_match is not None and (mine is None or mine.version != if_match):
+    """412 with the current answer when `If-Match` names another version than the stored one
+    (0: no answer)."""
+    if if_match is not None and (0 if mine is None else mine.version) != if_match:
         raise PreconditionFailed(
             "The answer changed since the version in If-Match.",
             extra={

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from api.errors import Conflict, Gone, NotFound, Unprocessable
 from api.models import Couple, CoupleMember, Invite, User
+from api.security.session_cache import forget_on_commit
 from api.services import changes, notifications
 
 # No 0/O, 1/I/L: a person reads the code aloud and types it without doubt.
@@ -116,8 +117,10 @@ def unlink(db: Session, user: User, now: datetime) -> None:
     """End the user's couple: neither partner sees the other's anything from now on."""
     couple = current_couple(db, user)
     changes.lock(db, changes.couple_space(couple.id))  # the couple first, as every write
-    notifications.enqueue_partner_unlinked(db, couple, partner_of(db, couple, user), user, now)
+    partner = partner_of(db, couple, user)
+    notifications.enqueue_partner_unlinked(db, couple, partner, user, now)
     db.execute(update(User).where(col(User.couple_id) == couple.id).values(couple_id=None))
+    forget_on_commit(db, [user.id, partner.id])
     couple.ended_at = now
     couple.journey_slug = None
     db.add(couple)

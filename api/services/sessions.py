@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from api.errors import Unauthorized
 from api.models import AuthSession, Couple, RefreshToken, User
 from api.security.jwt import AccessClaims
+from api.security.session_cache import Heads, Identity, forget_on_commit
 
 if TYPE_CHECKING:  # api.runtime builds the mail courier, which needs this module's hashes
     from api.runtime import TokenPolicy
@@ -126,11 +127,13 @@ def revoke_sessions(
 
 
 def _revoke(db: Session, condition: object, now: datetime) -> None:
-    db.execute(
+    revoked = db.execute(
         update(AuthSession)
         .where(condition, col(AuthSession.revoked_at).is_(None))  # type: ignore[arg-type]
         .values(revoked_at=now)
+        .returning(col(AuthSession.user_id))
     )
+    forget_on_commit(db, set(revoked.scalars()))
 
 
 # Built once, with the values as bound parameters: every request runs it, and building a
@@ -138,7 +141,7 @@ def _revoke(db: Session, condition: object, now: datetime) -> None:
 # The user's couple comes along: most routes need it, and with it in the session's identity
 # map, `db.get(Couple, ...)` answers without a query of its own.
 _LIVE_USER = (
-    select(User, Couple)
+    select(User, Couple, AuthSession.expires_at)
     .join(AuthSession, col(AuthSession.user_id) == User.id)
     .outerjoin(Couple, col(Couple.id) == User.couple_id)
     .where(
@@ -150,13 +153,14 @@ _LIVE_USER = (
 )
 
 
-def user_of_access(db: Session, claims: AccessClaims, now: datetime) -> User:
-    """The user behind a verified access token, while its session is still live."""
+def identity_of_access(db: Session, claims: AccessClaims, now: datetime) -> Identity:
+    """Who a verified access token stands for, while its session is still live."""
     params = {"user_id": claims.user_id, "session_id": claims.session_id, "now": now}
     found = db.exec(_LIVE_USER, params=params).first()
     if found is None:
         raise Unauthorized("The session has ended.", invalid_token=True)
-    user, couple = found
+    user, couple, expires_at = found
     # The identity map holds rows weakly: the session keeps the couple for the request.
     db.info["caller_couple"] = couple
-    return user
+    heads = Heads(user.head_seq, None if couple is None else couple.head_seq)
+    return Identity(user, couple, claims.session_id, None, expires_at, heads)

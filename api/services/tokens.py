@@ -11,9 +11,10 @@ from sqlmodel import Session, col, select
 
 from api.db import WriterBusy
 from api.errors import Conflict, Forbidden, NotFound, Unauthorized
-from api.models import ApiToken, User
+from api.models import ApiToken, Couple, User
 from api.security import api_tokens
 from api.security.scopes import Scope, grantable_scopes
+from api.security.session_cache import Heads, Identity, forget_on_commit
 
 log = logging.getLogger("api.tokens")
 
@@ -78,19 +79,23 @@ def revoke_token(db: Session, user: User, token_id: str) -> None:
     )
     if revoked.rowcount == 0:  # type: ignore[attr-defined]
         raise NotFound("No such token.")
+    forget_on_commit(db, [user.id])
 
 
 def revoke_all_tokens(db: Session, user_id: str) -> None:
     db.execute(delete(ApiToken).where(col(ApiToken.user_id) == user_id))
+    forget_on_commit(db, [user_id])
 
 
-def authenticate(db: Session, writer: Engine, secret: str, now: datetime) -> tuple[User, ApiToken]:
-    """The user a live token acts for, and the token; 401 for anything else."""
+def identity_of_token(db: Session, writer: Engine, secret: str, now: datetime) -> Identity:
+    """Who a live token acts for (the user, their couple, the token's scopes); 401 for
+    anything else."""
     row = None
     if api_tokens.well_formed(secret):
         row = db.exec(
-            select(ApiToken, User)
+            select(ApiToken, User, Couple)
             .join(User, col(User.id) == ApiToken.user_id)
+            .outerjoin(Couple, col(Couple.id) == User.couple_id)
             .where(
                 ApiToken.token_hash == api_tokens.digest(secret),
                 col(ApiToken.expires_at) > now,
@@ -98,10 +103,16 @@ def authenticate(db: Session, writer: Engine, secret: str, now: datetime) -> tup
         ).first()
     if row is None:
         raise Unauthorized("The API token is invalid, expired or revoked.", invalid_token=True)
-    token, user = row
+    token, user, couple = row
     if token.last_used_at is None or token.last_used_at <= now - LAST_USED_PRECISION:
         _once_finished(db, lambda: _note_use(writer, token.id, now))
-    return user, token
+        trusted_until = now  # checked again next time, when the use is written down
+    else:
+        trusted_until = min(token.expires_at, token.last_used_at + LAST_USED_PRECISION)
+    # The identity map holds rows weakly: the session keeps the couple for the request.
+    db.info["caller_couple"] = couple
+    heads = Heads(user.head_seq, None if couple is None else couple.head_seq)
+    return Identity(user, couple, token.id, tuple(token.scopes), trusted_until, heads)
 
 
 def _once_finished(db: Session, action: Callable[[], None]) -> None:

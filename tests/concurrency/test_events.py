@@ -1,13 +1,9 @@
 """GET /v1/events through real servers: a change pokes the partner's stream within a second,
 in one process and across two API processes on PostgreSQL, and Last-Event-ID resumes."""
 
-import os
 import queue
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -16,7 +12,6 @@ from fastapi.testclient import TestClient
 
 from tests.databases import ENGINE
 from tests.factories import PASSWORD, bearer, open_assignment, sample_answer
-from tests.mailbox import SmtpServer, free_port
 
 pytestmark = pytest.mark.usefixtures("content")
 
@@ -113,48 +108,6 @@ def test_a_partners_write_pokes_my_stream_within_a_second(
         assert caught_up is not None and caught_up["id"] == answered["id"]
     finally:
         behind.close()
-
-
-@pytest.fixture
-def two_processes(database_url: str, smtp: SmtpServer) -> Iterator[list[str]]:
-    env = os.environ | {
-        "DATABASE_URL": database_url,
-        "ATTUNE_ENV": "test",
-        "ATTUNE_JWT_KEYS": '{"test-1": "' + "t" * 40 + '"}',
-        "ATTUNE_MAIL_BACKEND": "smtp",
-        "ATTUNE_SMTP_PORT": str(smtp.port),
-        "ATTUNE_ARGON2_MEMORY_KIB": "1024",
-        "ATTUNE_ARGON2_TIME_COST": "1",
-        "ATTUNE_AUTO_MIGRATE": "false",
-        "ATTUNE_LOG_LEVEL": "WARNING",
-    }
-    ports = [free_port(), free_port()]
-    servers = [
-        subprocess.Popen(
-            [sys.executable, "-m", "api", "serve", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for port in ports
-    ]
-    urls = [f"http://127.0.0.1:{port}" for port in ports]
-    try:
-        for url in urls:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                assert time.monotonic() < deadline, f"{url} did not start"
-                time.sleep(0.2)
-        yield urls
-    finally:
-        for server in servers:
-            server.terminate()
-            server.wait(timeout=15)
 
 
 @pytest.mark.skipif(ENGINE != "postgresql", reason="several API processes share PostgreSQL only")

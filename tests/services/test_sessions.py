@@ -11,7 +11,7 @@ from sqlmodel import Session
 from api.clock import FrozenClock
 from api.errors import Unauthorized
 from api.security.jwt import AccessClaims, Keyring
-from api.services.sessions import user_of_access
+from api.services.sessions import identity_of_access
 from tests.factories import register
 
 
@@ -30,7 +30,7 @@ def test_the_user_of_a_live_session(
     app: FastAPI, client: TestClient, db: Session, clock: FrozenClock
 ) -> None:
     tokens = register(client, email="live@example.com")
-    user = user_of_access(db, claims_of(app, tokens, clock), clock.now())
+    user = identity_of_access(db, claims_of(app, tokens, clock), clock.now()).user
     assert user.email == "live@example.com"
 
 
@@ -39,7 +39,7 @@ def test_an_expired_session_has_no_user(
 ) -> None:
     claims = claims_of(app, register(client), clock)
     with pytest.raises(Unauthorized):
-        user_of_access(db, claims, clock.now() + timedelta(days=91))
+        identity_of_access(db, claims, clock.now() + timedelta(days=91))
 
 
 def test_a_revoked_session_has_no_user(
@@ -49,7 +49,7 @@ def test_a_revoked_session_has_no_user(
     claims = claims_of(app, tokens, clock)
     client.post("/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]})
     with pytest.raises(Unauthorized):
-        user_of_access(db, claims, clock.now())
+        identity_of_access(db, claims, clock.now())
 
 
 def test_a_session_of_someone_else_has_no_user(
@@ -59,4 +59,4 @@ def test_a_session_of_someone_else_has_no_user(
     theirs = claims_of(app, register(client), clock)
     forged = AccessClaims(user_id=mine.user_id, session_id=theirs.session_id, token_id="x")
     with pytest.raises(Unauthorized):
-        user_of_access(db, forged, clock.now())
+        identity_of_access(db, forged, clock.now())

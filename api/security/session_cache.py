@@ -1,0 +1,192 @@
+"""Session checks answered from memory (SPEC.md §7): per process, "this login session (or API
+token) is live", with the caller's user and couple.
+
+Every revocation (logout, password change or reset, a family revoked on reuse, erasure,
+unlink, a token revoked) and every change to a user row is a *forget* once it commits: sent on
+the change feed (api/realtime.py: NOTIFY on PostgreSQL, in process on SQLite), it drops what
+every process holds for that user within the feed's latency. An entry is also read again from
+the database once it is `recheck_seconds` old, so a lost forget cannot keep a revoked session
+alive longer than that. Nothing is served from memory while the feed could miss forgets.
+
+The couple is trusted from memory only at the head it was read at: every change to a couple
+row moves its head (api/services/changes.py), and each hit reads the heads anyway (a conditional
+read's ETag is made of them), so a couple read at another head is read again.
+"""
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, event
+from sqlmodel import Session, select
+
+from api.models import Couple, User
+from api.realtime import ChangeFeed
+
+_PENDING = "pending_forgets"
+# Beyond this many entries, stale ones are dropped (and all, if that is not enough): a process
+# never holds more than its recent callers.
+_MAX_ENTRIES = 20_000
+
+
+@dataclass(frozen=True)
+class Heads:
+    """The heads of the caller's change streams, read with the session check."""
+
+    solo: int
+    couple: int | None
+
+
+@dataclass(frozen=True)
+class Identity:
+    """What a live credential stands for. `token_scopes` is None for a login session."""
+
+    user: User
+    couple: Couple | None
+    credential_id: str
+    token_scopes: tuple[str, ...] | None
+    # Memory stops answering for it then: the credential expires, or (an API token) its use is
+    # due to be written down again.
+    trusted_until: datetime
+    heads: Heads
+
+
+@dataclass(frozen=True)
+class _Entry:
+    identity: Identity  # its rows belong to no session: each hit merges copies into its own
+    checked_at: float
+
+
+_HEADS = select(
+    select(User.head_seq).where(User.id == bindparam("user_id")).scalar_subquery(),
+    select(Couple.head_seq).where(Couple.id == bindparam("couple_id")).scalar_subquery(),
+)
+
+
+class SessionCache:
+    def __init__(
+        self, recheck_seconds: float, feed: ChangeFeed, timer: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._recheck, self._feed, self._timer = recheck_seconds, feed, timer
+        self._entries: dict[str, _Entry] = {}
+        self._lock = threading.Lock()
+        self._generation = 0
+        feed.on_forget(self.forget)
+
+    def identity(
+        self, db: Session, key: str, now: datetime, check: Callable[[], Identity]
+    ) -> Identity:
+        """The identity behind credential `key`: from memory when a fresh entry holds it,
+        else from `check()` (the database), remembered for the next requests."""
+        entry = self._entries.get(key)
+        if entry is not None and self._usable(entry, now):
+            found = self._from_memory(db, key, entry)
+            if found is not None:
+                return found
+        generation = self._generation
+        identity = check()
+        if self._recheck > 0:
+            if self._feed.hears_everything:
+                self._remember(key, identity, generation)
+            else:
+                self._feed.listen()  # remembered from the next checks on, once it hears
+        return identity
+
+    def forget(self, user_id: str | None) -> None:
+        """Drop what is held for `user_id` (None: everything). A check that started before is
+        not remembered: it may have read the database before the change committed."""
+        with self._lock:
+            self._generation += 1
+            if user_id is None:
+                self._entries.clear()
+                return
+            for key in [k for k, e in self._entries.items() if e.identity.user.id == user_id]:
+                del self._entries[key]
+
+    def _usable(self, entry: _Entry, now: datetime) -> bool:
+        fresh = self._timer() - entry.checked_at < self._recheck
+        return fresh and now < entry.identity.trusted_until and self._feed.hears_everything
+
+    def _from_memory(self, db: Session, key: str, entry: _Entry) -> Identity | None:
+        held = entry.identity
+        couple_id = held.couple.id if held.couple is not None else None
+        heads = read_heads(db, held.user.id, couple_id)
+        if heads is None:
+            return None  # the account is gone: let the database say so
+        couple_head = heads.couple
+        couple = held.couple
+        if couple is not None and couple.head_seq != couple_head:
+            couple = db.exec(select(Couple).where(Couple.id == couple_id)).first()
+            if couple is None:
+                return None
+            held = replace(held, couple=_detached(couple))
+            with self._lock:
+                if self._entries.get(key) is entry:
+                    self._entries[key] = replace(entry, identity=held)
+        else:
+            couple = None if couple is None else db.merge(couple, load=False)
+        # The identity map holds rows weakly: the session keeps the couple for the request.
+        db.info["caller_couple"] = couple
+        user = db.merge(held.user, load=False)
+        return replace(held, user=user, couple=couple, heads=heads)
+
+    def _remember(self, key: str, identity: Identity, generation: int) -> None:
+        held = replace(
+            identity,
+            user=_detached(identity.user),
+            couple=None if identity.couple is None else _detached(identity.couple),
+        )
+        with self._lock:
+            if generation != self._generation:
+                return
+            if len(self._entries) >= _MAX_ENTRIES:
+                self._drop_stale()
+            self._entries[key] = _Entry(held, self._timer())
+
+    def _drop_stale(self) -> None:
+        oldest = self._timer() - self._recheck
+        self._entries = {k: e for k, e in self._entries.items() if e.checked_at > oldest}
+        if len(self._entries) >= _MAX_ENTRIES:
+            self._entries.clear()
+
+
+def read_heads(db: Session, user_id: str, couple_id: str | None) -> Heads | None:
+    """The heads of a user's solo stream and of their couple's, now; None if the user is gone."""
+    solo, couple = db.execute(_HEADS, {"user_id": user_id, "couple_id": couple_id}).one()
+    return None if solo is None else Heads(int(solo), None if couple is None else int(couple))
+
+
+def _detached(row: Any) -> Any:
+    """A copy of a loaded row that belongs to no session, so no request can change it."""
+    with Session() as scratch:
+        copy = scratch.merge(row, load=False)
+        scratch.expunge(copy)
+    return copy
+
+
+def forget_on_commit(db: Session, user_ids: Iterable[str]) -> None:
+    """Once `db` commits, every process drops what it holds for these users."""
+    pending: set[str] | None = db.info.get(_PENDING)
+    if pending is None:
+        pending = db.info[_PENDING] = set()
+        event.listen(db, "after_commit", _send_pending, once=True)
+    pending.update(user_ids)
+
+
+def _send_pending(db: Session) -> None:
+    feed = db.info.get("feed")
+    for user_id in db.info.pop(_PENDING, set()):
+        if feed is not None:
+            feed.forget(user_id)
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_changed_users(db: Session, _context: Any) -> None:
+    """A user row written through the ORM (a profile, a verified email, a couple joined, a
+    password) is stale in every cache."""
+    changed = [row.id for row in (*db.dirty, *db.deleted) if isinstance(row, User)]
+    if changed:
+        forget_on_commit(db, changed)
