@@ -81,6 +81,12 @@ IDEMPOTENCY_PARAMETER = {
 CREATES_WITHOUT_KEY = {"auth_register"}
 
 SERVERS = [
+    # First, so /docs (and any client that does not choose) calls the server it was served by.
+    {
+        "url": "/",
+        "description": "Local or production: the server this document was read from.",
+        "x-internal": False,
+    },
     {
         "url": "https://{host}",
         "description": "Production: your Attune deployment, behind TLS.",
@@ -88,7 +94,7 @@ SERVERS = [
             "host": {"default": "localhost:8443", "description": "Where the API is served."}
         },
         "x-internal": False,
-    }
+    },
 ]
 
 
