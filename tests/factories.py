@@ -106,12 +106,17 @@ def answer(
     return result
 
 
-def open_assignment(client: TestClient, tokens: dict[str, Any]) -> dict[str, Any]:
-    """An extra assignment of a free-text exercise, so answers carry their marker text."""
-    exercises = client.get("/v1/exercises?type=open&limit=1", headers=bearer(tokens)).json()
+def extra_assignment(client: TestClient, tokens: dict[str, Any], kind: str) -> dict[str, Any]:
+    """An extra assignment of the first exercise of a type."""
+    exercises = client.get(f"/v1/exercises?type={kind}&limit=1", headers=bearer(tokens)).json()
     response = client.post(
         "/v1/assignments", json={"exercise_id": exercises["items"][0]["id"]}, headers=bearer(tokens)
     )
     assert response.status_code == 201, response.text
     result: dict[str, Any] = response.json()
     return result
+
+
+def open_assignment(client: TestClient, tokens: dict[str, Any]) -> dict[str, Any]:
+    """An extra assignment of a free-text exercise, so answers carry their marker text."""
+    return extra_assignment(client, tokens, "open")

@@ -6,22 +6,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.factories import answer, bearer, make_couple, open_assignment
+from tests.factories import answer, bearer, extra_assignment, make_couple, open_assignment
 from tests.routers.test_auth import assert_problem
 from tests.routers.test_sync import pull_all, push
 
 pytestmark = pytest.mark.usefixtures("content")
-
-
-def assignment_of(client: TestClient, tokens: dict[str, Any], kind: str) -> dict[str, Any]:
-    """A new extra assignment of the first exercise of a type."""
-    exercises = client.get(f"/v1/exercises?type={kind}&limit=1", headers=bearer(tokens)).json()
-    response = client.post(
-        "/v1/assignments", json={"exercise_id": exercises["items"][0]["id"]}, headers=bearer(tokens)
-    )
-    assert response.status_code == 201, response.text
-    made: dict[str, Any] = response.json()
-    return made
 
 
 def put(
@@ -115,7 +104,7 @@ class TestReactionsToAMaskedAnswer:
 class TestGuessScoresOnEveryPath:
     def test_rest_sync_mutations_and_export_agree(self, client: TestClient) -> None:
         a, b = make_couple(client)
-        assignment = assignment_of(client, a, "guess")
+        assignment = extra_assignment(client, a, "guess")
         options = [option["id"] for option in assignment["exercise"]["options"]]
         put(client, a, assignment, {"type": "guess", "pick": options[0], "guess": options[1]})
         # B's answer arrives through sync, A's guess matches B's pick, B's does not match A's.
@@ -144,7 +133,7 @@ class TestGuessScoresOnEveryPath:
 
     def test_before_the_reveal_no_path_scores(self, client: TestClient) -> None:
         a, _ = make_couple(client)
-        assignment = assignment_of(client, a, "guess")
+        assignment = extra_assignment(client, a, "guess")
         options = [option["id"] for option in assignment["exercise"]["options"]]
         shown = put(
             client, a, assignment, {"type": "guess", "pick": options[0], "guess": options[0]}

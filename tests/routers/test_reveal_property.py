@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.factories import bearer, make_couple
+from tests.factories import bearer, extra_assignment, make_couple
 from tests.routers.test_sync import pull_all, replay
 
 ACTIONS = st.lists(
@@ -96,25 +96,24 @@ def settings_overrides() -> dict[str, Any]:
     return {"register_limit_per_address": "1000/hour", "join_limit_per_address": "1000/hour"}
 
 
-@pytest.mark.usefixtures("content")
-@settings(
-    max_examples=25,
-    deadline=None,
-    derandomize=True,
+def examples(count: int) -> Any:
     # The client and database are shared on purpose: each example makes its own couple.
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
+    return settings(
+        max_examples=count,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.function_scoped_fixture],
+    )
+
+
+@pytest.mark.usefixtures("content")
+@examples(25)
 @given(steps=ACTIONS)
 def test_every_endpoint_follows_the_reveal_rule(
     client: TestClient, steps: list[tuple[str, int]]
 ) -> None:
     people = list(make_couple(client))
-    exercise = client.get("/v1/exercises?type=open&limit=1", headers=bearer(people[0])).json()
-    assignment = client.post(
-        "/v1/assignments",
-        json={"exercise_id": exercise["items"][0]["id"]},
-        headers=bearer(people[0]),
-    ).json()
+    assignment = extra_assignment(client, people[0], "open")
     path = f"/v1/assignments/{assignment['id']}/answer"
     model = Model()
     for step in steps:
@@ -296,23 +295,13 @@ def guess_check(
 
 
 @pytest.mark.usefixtures("content")
-@settings(
-    max_examples=20,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
+@examples(20)
 @given(steps=GUESS_ACTIONS)
 def test_guesses_and_reactions_render_alike_on_every_path(
     client: TestClient, steps: list[tuple[Any, ...]]
 ) -> None:
     people = list(make_couple(client))
-    exercise = client.get("/v1/exercises?type=guess&limit=1", headers=bearer(people[0])).json()
-    assignment = client.post(
-        "/v1/assignments",
-        json={"exercise_id": exercise["items"][0]["id"]},
-        headers=bearer(people[0]),
-    ).json()
+    assignment = extra_assignment(client, people[0], "guess")
     model, devices = GuessModel(), [Device(), Device()]
     for step in steps:
         guess_act(client, people, assignment, model, step)
