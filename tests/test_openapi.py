@@ -2,13 +2,12 @@
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from fastapi.testclient import TestClient
 
 from api.__main__ import OPENAPI_PATH
+from api.contract.names import walk
 
 METHODS = {"get", "put", "post", "patch", "delete"}
 
@@ -116,13 +115,3 @@ def test_every_body_has_an_example(client: TestClient) -> None:
                 if not schemas.get(ref.rsplit("/", 1)[-1], {}).get("examples"):
                     missing.append(f"{method} {path}")
     assert not missing, missing
-
-
-def walk(node: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from walk(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from walk(value)
