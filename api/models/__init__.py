@@ -7,11 +7,17 @@ from api.models.content import Exercise, ExerciseVersion, Journey, Theme
 from api.models.couple import Couple, CoupleMember, Invite
 from api.models.idempotency import IdempotencyRecord
 from api.models.notification import Device, Notification, NotificationKind
+from api.models.ritual import Appreciation, AppreciationReaction, Nudge, Pause, Pulse
 from api.models.sync import AnswerRevision, SyncMutation, Tombstone
 from api.models.token import ApiToken
 
 __all__ = [
     "Answer",
+    "Appreciation",
+    "AppreciationReaction",
+    "Nudge",
+    "Pause",
+    "Pulse",
     "AnswerRevision",
     "SyncMutation",
     "Tombstone",

@@ -28,6 +28,10 @@ class User(SQLModel, table=True):
     locale: str = Field(max_length=35)
     reminder_time: str | None = Field(default=None, max_length=5)
     is_admin: bool = False
+    # Whether the partner may nudge this person, and whether this person's monthly pulse is
+    # shown to the partner (only when both share: api/services/pulses.py).
+    nudges: bool = True
+    share_pulse: bool = False
     created_at: datetime = Field(sa_column=_utc())
     # The change counter of the user's solo data (see Couple.head_seq).
     head_seq: int = 0

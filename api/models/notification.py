@@ -14,6 +14,10 @@ class NotificationKind(StrEnum):
     partner_commented = "partner_commented"
     daily_reminder = "daily_reminder"
     partner_unlinked = "partner_unlinked"
+    partner_appreciated = "partner_appreciated"
+    partner_nudged = "partner_nudged"
+    couple_paused = "couple_paused"
+    couple_resumed = "couple_resumed"
     # Mails to the recipient's address, not pushes (api/services/mails.py).
     password_reset_mail = "password_reset_mail"
     verification_mail = "verification_mail"
