@@ -23,6 +23,7 @@ from api.observability import RequestLogMiddleware, configure_logging
 from api.openapi import DESCRIPTION, TAGS, problem_media_types
 from api.routers import (
     answers,
+    appreciations,
     assignments,
     auth,
     checkins,
@@ -33,6 +34,7 @@ from api.routers import (
     health,
     journeys,
     me,
+    pulse,
     sync,
     themes,
     tokens,
@@ -105,6 +107,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         me.router,
         answers.router,
         checkins.router,
+        appreciations.router,
+        pulse.router,
         couple.router,
         themes.router,
         exercises.router,

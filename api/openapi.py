@@ -59,16 +59,17 @@ answer: assignments, history, sync, events, notifications and export.
 **Offline sync.** Phones answer offline and catch up after days away. `GET /v1/sync`
 returns the changes after a `cursor` (none: everything) as
 `{changes: [{seq, entity, op, id, data}], cursor, has_more, reset}`, for the entities
-couple, assignment, answer, comment, reaction and checkin. It is state, not history: a row
+couple, assignment, answer, comment, reaction, checkin, appreciation, pause and pulse (your
+own pulses only). It is state, not history: a row
 appears once, at its latest change, with `data` rendered for you under the reveal rule (a
 reveal gives both answers new changes, so a masked answer is replaced on the next pull).
 Keep pulling with the returned `cursor` while `has_more`; the cursor never skips or repeats
 a change. `reset: true` means drop the synced copy (keeping unpushed writes) and pull from
 scratch, e.g. after an unlink. `POST /v1/sync` sends a batch of offline writes
 (`{mutations: [{id, type, ...}]}` of `answer.put`, `answer.delete`, `comment.add`,
-`reaction.set`, `reaction.clear`, `checkin.put`), applied in order, each on its own. Each
-mutation's `id` is chosen by the client (a UUID) and a replay returns the first result,
-however much later: every result is `applied`, `duplicate`, `conflict` (a stale
+`reaction.set`, `reaction.clear`, `checkin.put`, `appreciation.add`), applied in order,
+each on its own. Each mutation's `id` is chosen by the client (a UUID) and a replay returns
+the first result, however much later: every result is `applied`, `duplicate`, `conflict` (a stale
 `base_version`: the write still wins, the overwritten text is kept) or `rejected` (with a
 reason; it never blocks the mutations after it). `GET /v1/events` is a Server-Sent Events
 stream whose events only say "pull now": their `id` is the couple's newest `seq`, never the
@@ -78,7 +79,11 @@ data itself.
 TAGS = [
     {"name": "auth", "description": "Accounts: register, log in, refresh, passwords, email."},
     {"name": "me", "description": "The caller's own profile, export and erasure."},
-    {"name": "couple", "description": "Linking two people: invites, joining, unlinking."},
+    {
+        "name": "couple",
+        "description": "Linking two people: invites, joining, unlinking; the gentle nudge and "
+        "the pause.",
+    },
     {
         "name": "theme",
         "description": "What exercises are about, e.g. trust or laughter-play. Sensitive themes "
@@ -101,6 +106,8 @@ TAGS = [
     },
     {"name": "answer", "description": "Reactions to answers."},
     {"name": "checkin", "description": "How connected each of you feels, day by day."},
+    {"name": "appreciation", "description": "Short notes of thanks to your partner."},
+    {"name": "pulse", "description": "The monthly pulse: how the month felt, 0 to 100."},
     {
         "name": "device",
         "description": "Push registration: where your notifications go. Notifications say only "

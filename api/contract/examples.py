@@ -24,6 +24,27 @@ CHECK_IN = {
     "created_at": WHEN,
     "updated_at": WHEN,
 }
+APPRECIATION = {
+    "id": "2f6b9c1e-3a4d-4b5e-8f70-1a2b3c4d5e6f",
+    "author_id": USER_ID,
+    "body": "Thank you for making soup when I was ill.",
+    "created_at": WHEN,
+    "reactions": [
+        {
+            "appreciation_id": "2f6b9c1e-3a4d-4b5e-8f70-1a2b3c4d5e6f",
+            "user_id": PARTNER_ID,
+            "emoji": "🥰",
+            "created_at": "2026-11-26T08:02:00Z",
+        }
+    ],
+}
+PULSE_QUESTIONS = {
+    "felt-heard": "This month I felt heard when I talked about what matters to me.",
+    "time-together": "We made time for each other, even on the busy days.",
+    "easy-to-repair": "When we disagreed, we found our way back to each other.",
+    "felt-appreciated": "I felt that my partner noticed and valued what I do.",
+    "looking-forward": "I look forward to the month ahead with my partner.",
+}
 API_TOKEN = {
     "id": "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d",
     "name": "Journal sync",
@@ -51,6 +72,7 @@ EXAMPLES: dict[str, Any] = {
         "focus_themes": ["trust", "laughter-play"],
         "journey": None,
         "streak": STREAK,
+        "pause": None,
     },
     "CoupleStats": {
         "answered_together": 41,
@@ -58,6 +80,34 @@ EXAMPLES: dict[str, Any] = {
         "themes_explored": ["trust", "laughter-play"],
         "guess_accuracy": {USER_ID: 0.75, PARTNER_ID: None},
         "checkin_trend": [{"user_id": USER_ID, "last_7_days": 4.2, "previous_7_days": 3.8}],
+        "pulse_trend": [
+            {"month": "2026-10", "score": 75, "partner_score": 80},
+            {"month": "2026-11", "score": 70, "partner_score": None},
+        ],
+    },
+    "Appreciation": APPRECIATION,
+    "AppreciationReaction": APPRECIATION["reactions"][0],
+    "Nudge": {"next_nudge_at": "2026-11-27T03:00:00Z"},
+    "Pause": {
+        "id": "7e8f9a0b-1c2d-4e3f-8a4b-5c6d7e8f9a0b",
+        "paused_by": USER_ID,
+        "starts_on": "2026-11-26",
+        "until": "2026-12-02",
+        "reason": "Flu, both of us.",
+        "created_at": WHEN,
+        "updated_at": WHEN,
+    },
+    "PulseQuestions": {
+        "questions": [{"id": key, "statement": text} for key, text in PULSE_QUESTIONS.items()],
+        "min_score": 1,
+        "max_score": 5,
+    },
+    "Pulse": {
+        "month": "2026-11",
+        "answers": [{"question_id": key, "score": 4} for key in PULSE_QUESTIONS],
+        "score": 75,
+        "created_at": WHEN,
+        "updated_at": WHEN,
     },
     "Theme": {
         "slug": "trust",
@@ -124,6 +174,8 @@ EXAMPLES: dict[str, Any] = {
             "locale": "en",
             "reminder_time": "20:30",
             "created_at": "2026-10-01T18:04:11Z",
+            "nudges": True,
+            "share_pulse": False,
         },
         "sessions": [
             {
@@ -154,6 +206,26 @@ EXAMPLES: dict[str, Any] = {
         ],
         "checkins": [
             {key: value for key, value in CHECK_IN.items() if key != "user_id"},
+        ],
+        "appreciations": [
+            {
+                "id": APPRECIATION["id"],
+                "couple_id": COUPLE_ID,
+                "body": APPRECIATION["body"],
+                "created_at": WHEN,
+            }
+        ],
+        "appreciation_reactions": [],
+        "nudges": [{"couple_id": COUPLE_ID, "local_date": "2026-11-20", "created_at": WHEN}],
+        "pauses": [],
+        "pulses": [
+            {
+                "month": "2026-10",
+                "answers": dict.fromkeys(PULSE_QUESTIONS, 4),
+                "score": 75,
+                "created_at": WHEN,
+                "updated_at": WHEN,
+            }
         ],
     },
 }

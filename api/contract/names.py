@@ -33,6 +33,13 @@ PUBLIC_NAMES = {
         for name in ("AnswerPut", "AnswerDelete", "CommentAdd", "ReactionSet", "ReactionClear")
     },
     "CheckInPut": "CheckInPutMutation",
+    "AppreciationAdd": "AppreciationAddMutation",
+    "AppreciationIn": "NewAppreciation",
+    "PauseIn": "PauseRequest",
+    "PulseIn": "PulseSubmission",
+    "PulseAnswerIn": "PulseAnswer",
+    "PulseAnswerOut": "PulseScore",
+    "PulseQuestionOut": "PulseQuestion",
     "MutationResult": "SyncMutationResult",
     "PasswordChangeIn": "PasswordChange",
     "PasswordResetConfirmIn": "PasswordResetConfirmation",
@@ -68,7 +75,7 @@ UNION_NAMES = {
         f"{name}Mutation"
         for name in ("AnswerPut", "AnswerDelete", "CommentAdd", "ReactionSet", "ReactionClear")
     )
-    | {"CheckInPutMutation"}: "SyncMutation",
+    | {"CheckInPutMutation", "AppreciationAddMutation"}: "SyncMutation",
 }
 # An inline enum, by the title of the field it types -> its component: one type per field in
 # every client, whatever values it gains. Not listed: the title, in PascalCase.
@@ -197,6 +204,7 @@ def name_enums(document: dict[str, Any]) -> None:
 # means another thing there).
 PARAMETER_DESCRIPTIONS = {
     "assignment_id": "The assignment's id, from /v1/today or your history.",
+    "appreciation_id": "The appreciation's id, from `GET /v1/appreciations` or sync.",
     "answer_id": "The answer's id (`my_answer.id` or `partner_answer.id` of an assignment).",
     "exercise_id": "The exercise's id, stable across its versions.",
     "slug": "The slug: lowercase words joined by hyphens.",

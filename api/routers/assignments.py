@@ -28,9 +28,10 @@ from api.schemas.assignment import (
 )
 from api.schemas.fields import PathId
 from api.schemas.pagination import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, encode_cursor
+from api.schemas.ritual import PausedProblem
 from api.security.scopes import Scope
 from api.security.session_cache import Heads
-from api.services import assignments, delivery
+from api.services import assignments, delivery, pauses
 from api.services.reveal import assignment_out
 
 router = APIRouter(tags=["assignment"], responses=problem_responses(401, 403, 429))
@@ -137,8 +138,14 @@ _CONDITIONAL = (
         + delivery.DEEPENING
         + "\n\n"
         + _CONDITIONAL.lstrip()
+        + "\n\nWhile the couple is paused (`PUT /v1/couple/pause`): 409 "
+        "`urn:attune:problem:paused` with `paused_until`, and no assignment is made."
     ),
-    responses={**conditional_responses(), **problem_responses(401, 503)},
+    responses={
+        **conditional_responses(),
+        409: {"model": PausedProblem, "description": "The couple paused its dailies."},
+        **problem_responses(401, 503),
+    },
 )
 async def today(
     caller: Annotated[Caller, Scoped(Scope.answers_read)],
@@ -160,6 +167,8 @@ async def today(
     check_modified(if_none_match, digest_at(caller.heads), {"Content-Language": language})
 
     def work() -> AssignmentOut:
+        if owner.couple is not None:
+            pauses.check_not_paused(db, owner.couple, now)
         found = delivery.day_assignment(db, runtime.database, catalog, owner, now)
         rendered = _render(db, caller.user, [found], catalog, language, response)[0]
         _etag(response, rendered, digest_at(_heads_showing(caller, found[0])))

@@ -14,8 +14,9 @@ from api.routers.content import CatalogDep
 from api.schemas.assignment import CoupleStatsOut
 from api.schemas.couple import CoupleOut, CoupleUpdateIn, InviteOut, JoinIn, JourneyStartIn
 from api.schemas.render import couple_out, invite_out
+from api.schemas.ritual import NextNudgeProblem, NudgeOut, PauseIn, PauseOut
 from api.security.scopes import Scope
-from api.services import linking, stats
+from api.services import linking, nudges, pauses, stats
 from api.services.days import local_day
 
 router = APIRouter(prefix="/v1/couple", tags=["couple"], responses=problem_responses(401, 403, 429))
@@ -217,4 +218,67 @@ def get_stats(
     couple = linking.current_couple(db, caller.user)
     partner = linking.partner_of(db, couple, caller.user)
     today = local_day(couple.timezone, couple.day_starts_at, now)
-    return stats.couple_stats(db, couple, [caller.user.id, partner.id], catalog, today)
+    return stats.couple_stats(db, couple, caller.user, partner, catalog, today)
+
+
+@router.post(
+    "/nudge",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Nudge your partner gently",
+    description=(
+        "Reminds your partner that today's exercise waits, in neutral words that never say "
+        "who answered. Once per couple day, and only when you have answered today's exercise "
+        "and your partner has not. Refusals are 409s with their own `type`: "
+        "`urn:attune:problem:nudges-off` (your partner turned nudges off; nothing else is "
+        "said), `already-nudged` (with `next_nudge_at`), `answer-first`, `partner-answered`, "
+        "`paused`. 202: the notification is on its way."
+    ),
+    responses={
+        409: {
+            "model": NextNudgeProblem,
+            "description": "Not now: see `type`. `next_nudge_at` when already nudged today.",
+        },
+        **problem_responses(401, 404),
+    },
+)
+def nudge(caller: UserSession, db: SessionDep, now: Now) -> NudgeOut:
+    return NudgeOut(next_nudge_at=nudges.nudge(db, caller.user, now))
+
+
+@router.put(
+    "/pause",
+    summary="Pause your dailies",
+    description=(
+        f"For illness, travel or a hard season: from today to `until` (at most "
+        f"{pauses.MAX_AHEAD} days ahead) no daily is delivered (`GET /v1/today` answers 409 "
+        "`urn:attune:problem:paused`), no reminder is sent, and the streak neither grows nor "
+        f"breaks. At most {pauses.BUDGET} paused days in any {pauses.WINDOW}: beyond, 409 "
+        "`urn:attune:problem:pause-limit` with `days_left`. Either of you may pause, change "
+        "the pause (PUT again) or resume; the other is told. 201 for a new pause, 200 for a "
+        "change."
+    ),
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        200: {"model": PauseOut, "description": "The current pause was changed."},
+        **problem_responses(401, 404, 409, 422),
+    },
+)
+def pause(
+    body: PauseIn, caller: UserSession, db: SessionDep, now: Now, response: Response
+) -> PauseOut:
+    found, created = pauses.pause(db, caller.user, body.until, body.reason, now)
+    response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    return PauseOut.model_validate(found)
+
+
+@router.delete(
+    "/pause",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Resume your dailies",
+    description="Today is a day like any other again; your partner is told. 204 also when "
+    "you were not paused.",
+    responses=problem_responses(401, 404),
+)
+def resume(caller: UserSession, db: SessionDep, now: Now) -> Response:
+    pauses.resume(db, caller.user, now)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -28,6 +28,7 @@ A batch of offline writes, applied in order, each in its own transaction. Shapes
 - `comment.add {assignment_id, comment_id, body}`
 - `reaction.set {answer_id, emoji}`, `reaction.clear {answer_id}`
 - `checkin.put {checkin_id, mood, note?}`
+- `appreciation.add {appreciation_id, body}`: the body of `POST /v1/appreciations`
 
 A replay of a mutation id returns its first result as `duplicate`, whenever it comes. A
 mutation that can never apply is `rejected` with a reason and does not stop the rest.

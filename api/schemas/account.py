@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool
 from pydantic.config import JsonDict
 
 from api.schemas.answer import AnswerOut
@@ -44,6 +44,8 @@ _USER: JsonDict = {
     "reminder_time": "20:30",
     "created_at": "2026-11-02T18:04:11Z",
     "couple_id": "c3d4e5f6-0718-4a2b-8c9d-0e1f2a3b4c5d",
+    "nudges": True,
+    "share_pulse": False,
 }
 
 
@@ -59,6 +61,10 @@ class UserOut(ResponseBody):
     reminder_time: str | None
     created_at: datetime
     couple_id: str | None = Field(description="The couple the user is linked in, if any.")
+    nudges: bool = Field(description="Whether your partner may nudge you.")
+    share_pulse: bool = Field(
+        description="Whether your partner sees your monthly pulse score (when they share too)."
+    )
 
 
 class TokenOut(ResponseBody):
@@ -158,7 +164,13 @@ class ProfileUpdateIn(ChangesIn):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
-                {"display_name": "Sam", "timezone": "America/Mexico_City", "reminder_time": "20:30"}
+                {
+                    "display_name": "Sam",
+                    "timezone": "America/Mexico_City",
+                    "reminder_time": "20:30",
+                    "nudges": False,
+                    "share_pulse": True,
+                }
             ]
         }
     )
@@ -168,6 +180,14 @@ class ProfileUpdateIn(ChangesIn):
     locale: Locale | None = None
     reminder_time: LocalTime | None = Field(
         default=None, description="When to be reminded (local HH:MM); null turns reminders off."
+    )
+    nudges: StrictBool | None = Field(
+        default=None, description="false: your partner can no longer nudge you."
+    )
+    share_pulse: StrictBool | None = Field(
+        default=None,
+        description="true: your monthly pulse score shows in your couple's trend, for the "
+        "months you both answered, once your partner shares theirs too.",
     )
 
 
@@ -195,6 +215,8 @@ class ProfileExport(ResponseBody):
     locale: str
     reminder_time: str | None
     created_at: datetime
+    nudges: bool
+    share_pulse: bool
 
 
 class CoupleExport(ResponseBody):
@@ -239,6 +261,42 @@ class CheckInExport(ResponseBody):
     updated_at: datetime
 
 
+class AppreciationExport(ResponseBody):
+    id: str
+    couple_id: str
+    body: str
+    created_at: datetime
+
+
+class AppreciationReactionExport(ResponseBody):
+    appreciation_id: str
+    emoji: str
+    created_at: datetime
+
+
+class NudgeExport(ResponseBody):
+    couple_id: str
+    local_date: date
+    created_at: datetime
+
+
+class PauseExport(ResponseBody):
+    couple_id: str
+    starts_on: date
+    until: date
+    reason: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class PulseExport(ResponseBody):
+    month: str
+    answers: dict[str, int] = Field(description="Each statement's id and your score, 1 to 5.")
+    score: int
+    created_at: datetime
+    updated_at: datetime
+
+
 class AccountExportOut(ResponseBody):
     exported_at: datetime
     profile: ProfileExport
@@ -248,3 +306,10 @@ class AccountExportOut(ResponseBody):
     comments: list[CommentExport] = Field(description="Your comments.")
     reactions: list[ReactionExport] = Field(description="Your reactions to answers.")
     checkins: list[CheckInExport] = Field(description="Your check-ins.")
+    appreciations: list[AppreciationExport] = Field(description="The appreciations you sent.")
+    appreciation_reactions: list[AppreciationReactionExport] = Field(
+        description="Your reactions to appreciations."
+    )
+    nudges: list[NudgeExport] = Field(description="The nudges you sent.")
+    pauses: list[PauseExport] = Field(description="The pauses you last set.")
+    pulses: list[PulseExport] = Field(description="Your monthly pulses.")

@@ -11,6 +11,7 @@ from api.schemas.base import RequestBody, ResponseBody
 from api.schemas.content import ExerciseOut
 from api.schemas.couple import StreakOut
 from api.schemas.pagination import Page
+from api.schemas.ritual import PulseTrendPoint
 
 AssignmentKind = Literal["daily", "journey", "extra", "solo"]
 
@@ -224,3 +225,7 @@ class CoupleStatsOut(ResponseBody):
         description="By user id: the share of that person's revealed guesses that were right."
     )
     checkin_trend: list[CheckInTrend]
+    pulse_trend: list[PulseTrendPoint] = Field(
+        description="Your monthly pulse, the last 12 months you answered in this couple, "
+        "oldest first; your partner's score beside yours only when you both share it."
+    )

@@ -7,6 +7,7 @@ from pydantic import ConfigDict, Field, field_validator
 
 from api.schemas.base import ChangesIn, RequestBody, ResponseBody
 from api.schemas.fields import LocalTime, TimeZoneName
+from api.schemas.ritual import PauseOut
 
 ThemeSlug = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64)]
 
@@ -65,6 +66,7 @@ class CoupleOut(ResponseBody):
     focus_themes: list[str] = Field(description="Theme slugs the daily exercise is drawn from.")
     journey: JourneyProgressOut | None
     streak: StreakOut
+    pause: PauseOut | None = Field(description="The pause covering today, if any.")
 
 
 class CoupleUpdateIn(ChangesIn):

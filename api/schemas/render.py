@@ -8,7 +8,8 @@ from api.content.catalog import Catalog
 from api.models import Couple, Invite, User
 from api.schemas.account import TokenOut, UserOut
 from api.schemas.couple import CoupleOut, InviteOut, JourneyProgressOut, PartnerOut, StreakOut
-from api.services import delivery, linking, stats
+from api.schemas.ritual import PauseOut
+from api.services import delivery, linking, pauses, stats
 from api.services.days import local_day
 from api.services.sessions import IssuedTokens
 
@@ -24,6 +25,8 @@ def user_out(user: User) -> UserOut:
         reminder_time=user.reminder_time,
         created_at=user.created_at,
         couple_id=user.couple_id,
+        nudges=user.nudges,
+        share_pulse=user.share_pulse,
     )
 
 
@@ -58,6 +61,7 @@ def couple_out(
         )
     today = local_day(couple.timezone, couple.day_starts_at, now)
     streak = stats.couple_streak(db, couple, today)
+    paused = pauses.pause_on(db, couple.id, today)
     return CoupleOut(
         id=couple.id,
         partner=PartnerOut(id=partner.id, display_name=partner.display_name),
@@ -71,4 +75,5 @@ def couple_out(
             longest=streak.longest,
             freezes_available=streak.freezes_available,
         ),
+        pause=PauseOut.model_validate(paused) if paused else None,
     )

@@ -9,7 +9,17 @@ from api.schemas.base import RequestBody, ResponseBody
 
 class ChangeOut(ResponseBody):
     seq: int = Field(description="The change's position in your couple's (or solo) stream.")
-    entity: Literal["couple", "assignment", "answer", "comment", "reaction", "checkin"]
+    entity: Literal[
+        "couple",
+        "assignment",
+        "answer",
+        "comment",
+        "reaction",
+        "checkin",
+        "appreciation",
+        "pause",
+        "pulse",
+    ]
     op: Literal["upsert", "delete"]
     id: str
     data: dict[str, Any] | None = Field(
@@ -43,7 +53,7 @@ class MutationIn(RequestBody):
         max_length=32,
         examples=["answer.put"],
         description="answer.put, answer.delete, comment.add, reaction.set, reaction.clear, "
-        "checkin.put.",
+        "checkin.put, appreciation.add.",
     )
 
 

@@ -13,6 +13,7 @@ from api.models import AuthSession, User
 from api.security.passwords import PasswordHasher, is_common
 from api.security.session_cache import forget_on_commit
 from api.services import (
+    appreciations,
     assignments,
     changes,
     checkins,
@@ -20,6 +21,9 @@ from api.services import (
     linking,
     mail_tokens,
     mails,
+    nudges,
+    pauses,
+    pulses,
     sessions,
     tokens,
 )
@@ -141,11 +145,13 @@ def verify_email(db: Session, *, token: str, now: datetime) -> None:
 
 
 def update_profile(db: Session, user: User, values: dict[str, Any]) -> User:
-    if user.couple_id is not None and values.get("display_name", user.display_name) != (
-        user.display_name
+    seen_by_partner = ("display_name", "share_pulse")
+    if user.couple_id is not None and any(
+        values.get(field, getattr(user, field)) != getattr(user, field) for field in seen_by_partner
     ):
-        # The partner sees the name in their couple: its head moves, so their ETag changes
-        # and their event stream is poked. The couple first, as every write.
+        # The partner sees the name in their couple, and the pulse trend follows sharing: its
+        # head moves, so their ETag changes and their event stream is poked. The couple
+        # first, as every write.
         changes.next_seq(db, changes.couple_space(user.couple_id))
     for field, value in values.items():
         setattr(user, field, value)
@@ -202,4 +208,9 @@ def export_account(db: Session, catalog: Catalog, user: User, now: datetime) -> 
         "comments": assignments.authored_comments(db, user),
         "reactions": assignments.authored_reactions(db, user),
         "checkins": checkins.checkins_of(db, user),
+        "appreciations": appreciations.authored_appreciations(db, user),
+        "appreciation_reactions": appreciations.reactions_by(db, user),
+        "nudges": nudges.nudges_by(db, user),
+        "pauses": pauses.pauses_by(db, user),
+        "pulses": pulses.pulses_of(db, user),
     }

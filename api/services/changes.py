@@ -11,9 +11,21 @@ commit after a larger one has been read, and that change would be skipped for go
 from sqlalchemy import bindparam, delete, event, inspect, update
 from sqlmodel import Session, col, select
 
-from api.models import Answer, Assignment, CheckIn, Comment, Couple, Reaction, Tombstone, User
+from api.models import (
+    Answer,
+    Appreciation,
+    Assignment,
+    CheckIn,
+    Comment,
+    Couple,
+    Pause,
+    Pulse,
+    Reaction,
+    Tombstone,
+    User,
+)
 
-Synced = Couple | Assignment | Answer | Comment | Reaction | CheckIn
+Synced = Couple | Assignment | Answer | Comment | Reaction | CheckIn | Appreciation | Pause | Pulse
 ENTITY_NAMES: dict[type, str] = {
     Couple: "couple",
     Assignment: "assignment",
@@ -21,6 +33,9 @@ ENTITY_NAMES: dict[type, str] = {
     Comment: "comment",
     Reaction: "reaction",
     CheckIn: "checkin",
+    Appreciation: "appreciation",
+    Pause: "pause",
+    Pulse: "pulse",
 }
 
 _PENDING = "pending_pokes"

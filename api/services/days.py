@@ -5,7 +5,7 @@ is applied to the wall clock, so a day begins when the local clock reads `day_st
 whatever daylight saving did overnight.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -26,3 +26,10 @@ def local_day(zone: str, day_starts_at: str, now: datetime) -> date:
     start = parse_local_time(day_starts_at)
     wall = now.astimezone(_zone(zone)).replace(tzinfo=None)
     return (wall - timedelta(hours=start.hour, minutes=start.minute)).date()
+
+
+def day_start(zone: str, day_starts_at: str, day: date) -> datetime:
+    """The instant (UTC) the local clock reads `day_starts_at` on `day`: when that day begins.
+    In a daylight saving gap the wall time is read as before the change (fold 0)."""
+    wall = datetime.combine(day, parse_local_time(day_starts_at), tzinfo=_zone(zone))
+    return wall.astimezone(UTC)

@@ -18,7 +18,8 @@ from api.errors import AppError, Forbidden, NotFound, field_errors
 from api.models import Answer, AnswerRevision, SyncMutation, User
 from api.schemas.answer import AnswerIn, ClientId
 from api.schemas.assignment import CheckInNote, CommentBody, Emoji, Mood
-from api.services import assignments, changes, checkins, delivery
+from api.schemas.ritual import AppreciationBody
+from api.services import appreciations, assignments, changes, checkins, delivery
 from api.services.reveal import visible_answers
 
 
@@ -64,8 +65,20 @@ class CheckInPut(_Mutation):
     note: CheckInNote | None = None
 
 
+class AppreciationAdd(_Mutation):
+    type: Literal["appreciation.add"]
+    appreciation_id: ClientId
+    body: AppreciationBody
+
+
 Mutation = Annotated[
-    AnswerPut | AnswerDelete | CommentAdd | ReactionSet | ReactionClear | CheckInPut,
+    AnswerPut
+    | AnswerDelete
+    | CommentAdd
+    | ReactionSet
+    | ReactionClear
+    | CheckInPut
+    | AppreciationAdd,
     Field(discriminator="type"),
 ]
 MUTATION: TypeAdapter[Mutation] = TypeAdapter(Mutation)
@@ -165,6 +178,8 @@ def _apply(db: Session, catalog: Catalog, user: User, mutation: Any, now: dateti
     elif isinstance(mutation, ReactionClear):
         answer = assignments.visible_answer(db, user, mutation.answer_id)
         assignments.clear_reaction(db, user, answer)
+    elif isinstance(mutation, AppreciationAdd):
+        appreciations.send_appreciation(db, user, mutation.appreciation_id, mutation.body, now)
     else:
         owner = delivery.owner_of(db, user)
         checkins.put_checkin(

@@ -14,7 +14,16 @@ from datetime import date, datetime
 from sqlmodel import Session, col, select
 
 from api.db import dialect_insert
-from api.models import Assignment, Comment, Couple, Notification, NotificationKind, User
+from api.models import (
+    Appreciation,
+    Assignment,
+    Comment,
+    Couple,
+    Notification,
+    NotificationKind,
+    Pause,
+    User,
+)
 from api.models.base import new_id
 from api.services.delivery import Kind
 
@@ -102,6 +111,64 @@ def enqueue_partner_unlinked(
         kind=NotificationKind.partner_unlinked,
         couple_id=couple.id,
         payload={"title": f"{PARTNER} ended your link on Attune"},
+        actor_user_id=by_user.id,
+    )
+    enqueue(db, [notice], now)
+
+
+def enqueue_partner_appreciated(
+    db: Session, appreciation: Appreciation, author: User, partner: User, now: datetime
+) -> None:
+    # Never the note itself: the app shows it once opened.
+    notice = Notice(
+        dedupe_key=f"appreciation:{appreciation.id}",
+        recipient_user_id=partner.id,
+        kind=NotificationKind.partner_appreciated,
+        couple_id=appreciation.couple_id,
+        payload={
+            "title": f"{PARTNER} sent you an appreciation",
+            "appreciation_id": appreciation.id,
+        },
+        actor_user_id=author.id,
+    )
+    enqueue(db, [notice], now)
+
+
+def enqueue_partner_nudged(
+    db: Session, couple: Couple, sender: User, partner: User, day: date, now: datetime
+) -> None:
+    # Neutral on purpose: it never says who has answered and who has not.
+    notice = Notice(
+        dedupe_key=f"nudge:{couple.id}:{day.isoformat()}",
+        recipient_user_id=partner.id,
+        kind=NotificationKind.partner_nudged,
+        couple_id=couple.id,
+        payload={
+            "title": f"{PARTNER} is thinking of you: today's exercise is waiting",
+            "local_date": day.isoformat(),
+        },
+        actor_user_id=sender.id,
+    )
+    enqueue(db, [notice], now)
+
+
+def enqueue_pause_changed(
+    db: Session, pause: Pause, by_user: User, partner: User, *, paused: bool, now: datetime
+) -> None:
+    """The partner is told of a pause, a change of it, or the resumption."""
+    kind = NotificationKind.couple_paused if paused else NotificationKind.couple_resumed
+    title = (
+        f"{PARTNER} paused your dailies until {pause.until.isoformat()}"
+        if paused
+        else f"{PARTNER} resumed your dailies"
+    )
+    notice = Notice(
+        # Each change of the pause is its own event.
+        dedupe_key=f"pause:{pause.id}:{kind.value}:{now.isoformat()}",
+        recipient_user_id=partner.id,
+        kind=kind,
+        couple_id=pause.couple_id,
+        payload={"title": title, "until": pause.until.isoformat()},
         actor_user_id=by_user.id,
     )
     enqueue(db, [notice], now)

@@ -3,7 +3,7 @@
 A pass covers every user in a fixed number of queries, however many there are: the wall
 clock of each time zone in use decides, in SQL, who is past their reminder time and not yet
 reminded on their local date; one more query tells which of those already answered their
-day's assignment (the couple's, or their solo one).
+day's assignment (the couple's, or their solo one), and one which couples are paused.
 """
 
 from dataclasses import dataclass
@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, and_, exists, literal, or_
 from sqlmodel import Session, col, select
 
 from api.models import Answer, Assignment, Couple, Notification, User
+from api.services import pauses
 from api.services.delivery import Owner
 from api.services.notifications import daily_reminder, enqueue
 
@@ -42,10 +43,15 @@ def enqueue_due_reminders(db: Session, now: datetime) -> int:
     """Enqueue the reminders due at `now`; how many."""
     due = _past_reminder_time(db, now)
     answered = _answered(db, due)
+    # A paused couple gets no daily, so nothing waits to be reminded of.
+    paused = pauses.paused_couples_on(
+        db, {d.owner.couple.id: d.day for d in due if d.owner.couple is not None}
+    )
     notices = [
         daily_reminder(d.owner.user.id, d.owner.user.couple_id, d.local_date)
         for d in due
         if d.answered_key not in answered
+        and (d.owner.couple is None or d.owner.couple.id not in paused)
     ]
     enqueue(db, notices, now)
     return len(notices)

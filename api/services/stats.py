@@ -1,4 +1,5 @@
-"""A couple's numbers: answered together, streak, themes explored, guesses, check-in trend."""
+"""A couple's numbers: answered together, streak, themes explored, guesses, check-in and
+pulse trends."""
 
 from collections import defaultdict
 from datetime import date, timedelta
@@ -8,11 +9,11 @@ from sqlmodel import Session, col, select
 
 from api.content.catalog import Catalog
 from api.content.schema import ExerciseType
-from api.models import Answer, Assignment, CheckIn, Couple
+from api.models import Answer, Assignment, CheckIn, Couple, User
 from api.schemas.answer import GuessContent
 from api.schemas.assignment import CheckInTrend, CoupleStatsOut
 from api.schemas.couple import StreakOut
-from api.services import streaks
+from api.services import pauses, pulses, streaks
 from api.services.answer_rules import guess_is_correct
 from api.services.days import local_day
 from api.services.reveal import CONTENT
@@ -22,12 +23,14 @@ def couple_streak(db: Session, couple: Couple, today: date) -> streaks.Streak:
     # The couple's own day of linking, as their days are counted: not the UTC date, which
     # between midnight and the start of their day is a day later.
     since = local_day(couple.timezone, couple.day_starts_at, couple.linked_at)
-    return streaks.streak(streaks.completed_days(db, couple.id), today, min(since, today))
+    done = streaks.completed_days(db, couple.id)
+    return streaks.streak(done, today, min(since, today), pauses.paused_days(db, couple.id))
 
 
 def couple_stats(
-    db: Session, couple: Couple, member_ids: list[str], catalog: Catalog, today: date
+    db: Session, couple: Couple, viewer: User, partner: User, catalog: Catalog, today: date
 ) -> CoupleStatsOut:
+    member_ids = [viewer.id, partner.id]
     revealed = list(
         db.exec(
             select(Assignment).where(
@@ -49,6 +52,7 @@ def couple_stats(
         themes_explored=sorted(themes),
         guess_accuracy=_guess_accuracy(db, revealed, member_ids, catalog),
         checkin_trend=_checkin_trend(db, couple, member_ids, today),
+        pulse_trend=pulses.trend(db, couple, viewer, partner),
     )
 
 

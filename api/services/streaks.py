@@ -1,5 +1,6 @@
 """The forgiving streak: consecutive couple days on which both answered the day's exercise,
-where one missed day in any seven does not break it (a freeze)."""
+where one missed day in any seven does not break it (a freeze), and paused days neither grow
+nor break it (api/services/pauses.py)."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -36,11 +37,13 @@ def completed_days(db: Session, couple_id: str) -> set[date]:
     return set(rows)
 
 
-def streak(done: set[date], today: date, since: date) -> Streak:
+def streak(done: set[date], today: date, since: date, paused: set[date] | None = None) -> Streak:
     """Walk the days from `since` to `today`; today not yet done is still in progress."""
     current = longest = 0
     last_freeze: date | None = None
     for day in _days(since, today):
+        if paused and day in paused:
+            continue  # as if the day were not there: nothing to answer, nothing missed
         if day in done:
             current += 1
         elif day == today:

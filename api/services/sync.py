@@ -16,18 +16,35 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from api.models import Answer, Assignment, CheckIn, Comment, Couple, Reaction, Tombstone, User
+from api.models import (
+    Answer,
+    Appreciation,
+    Assignment,
+    CheckIn,
+    Comment,
+    Couple,
+    Pause,
+    Pulse,
+    Reaction,
+    Tombstone,
+    User,
+)
 from api.schemas.answer import AnswerOut
 from api.schemas.assignment import CheckInOut, ReactionOut
 from api.schemas.pagination import decode_cursor, encode_cursor
-from api.services import assignments, changes, reveal
+from api.schemas.ritual import PauseOut
+from api.services import appreciations, assignments, changes, pulses, reveal
 
-SYNCED_ROWS: tuple[type[Assignment | Answer | Comment | Reaction | CheckIn], ...] = (
+SyncedRow = Assignment | Answer | Comment | Reaction | CheckIn | Appreciation | Pause | Pulse
+SYNCED_ROWS: tuple[type[SyncedRow], ...] = (
     Assignment,
     Answer,
     Comment,
     Reaction,
     CheckIn,
+    Appreciation,
+    Pause,
+    Pulse,
 )
 
 
@@ -122,8 +139,13 @@ def _changed(
 def _render(db: Session, viewer: User, rows: list[Any]) -> list[Change]:
     """Each row as the viewer may see it: answers and the reactions to them through the
     reveal rule, exactly as REST shows them; a reaction to a masked answer is left out (the
-    reveal stamps it again, so it comes with the answer)."""
+    reveal stamps it again, so it comes with the answer), and so is the partner's pulse,
+    which is theirs alone."""
     shown = _visible_answers(db, viewer, rows)
+    thanks = {
+        a.id: a.model_dump(mode="json")
+        for a in appreciations.render(db, [r for r in rows if isinstance(r, Appreciation)])
+    }
     rendered = []
     for row in rows:
         if isinstance(row, Tombstone):
@@ -131,8 +153,10 @@ def _render(db: Session, viewer: User, rows: list[Any]) -> list[Change]:
             continue
         if isinstance(row, Reaction) and row.answer_id not in shown:
             continue
+        if isinstance(row, Pulse) and row.user_id != viewer.id:
+            continue
         entity, entity_id = changes.entity_of(row)
-        data = _render_row(row, shown)
+        data = thanks[row.id] if isinstance(row, Appreciation) else _render_row(row, shown)
         rendered.append(Change(row.change_seq, entity, "upsert", entity_id, data))
     return rendered
 
@@ -175,7 +199,11 @@ def _render_row(row: Any, shown: dict[str, AnswerOut]) -> dict[str, Any]:
             "created_at": _iso(row.created_at),
             "revealed": row.revealed_at is not None,
         }
-    # Comments, reactions and check-ins: the same bodies REST answers with.
+    # Comments, reactions, check-ins, pauses and pulses: the same bodies REST answers with.
+    if isinstance(row, Pause):
+        return PauseOut.model_validate(row).model_dump(mode="json")
+    if isinstance(row, Pulse):
+        return pulses.pulse_out(row).model_dump(mode="json")
     if isinstance(row, Comment):
         return assignments.comment_out(row).model_dump(mode="json")
     if isinstance(row, Reaction):

@@ -15,7 +15,7 @@ class TestProfile:
         body = response.json()
         assert set(body) == {
             "id", "email", "email_verified", "display_name", "timezone", "locale",
-            "reminder_time", "created_at", "couple_id",
+            "reminder_time", "created_at", "couple_id", "nudges", "share_pulse",
         }  # fmt: skip
         assert body["created_at"].endswith("Z")
         assert body["timezone"] == "Asia/Tokyo"
