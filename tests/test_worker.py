@@ -418,6 +418,25 @@ class TestReminders:
         assert worker.run_once().reminded == 1
         assert self.reminded(app) == [(b["user"]["id"], "2026-11-26")]
 
+    def test_none_while_the_couple_is_paused(
+        self, client: TestClient, app: FastAPI, worker: Worker, clock: FrozenClock
+    ) -> None:
+        a, b = make_couple(client, timezone="Asia/Tokyo")
+        for tokens in (a, b):
+            client.patch(
+                "/v1/me",
+                json={"reminder_time": "20:00", "timezone": "Asia/Tokyo"},
+                headers=bearer(tokens),
+            ).raise_for_status()
+        paused = client.put("/v1/couple/pause", json={"until": "2026-11-27"}, headers=bearer(a))
+        assert paused.status_code == 201, paused.text
+        assert worker.run_once().reminded == 0
+        clock.advance(timedelta(days=1))
+        assert worker.run_once().reminded == 0
+        clock.advance(timedelta(days=1))  # the pause is over: reminded again
+        assert worker.run_once().reminded == 2
+        assert {who for who, _ in self.reminded(app)} == {a["user"]["id"], b["user"]["id"]}
+
     def test_an_answer_of_another_day_does_not_count(
         self, client: TestClient, app: FastAPI, worker: Worker, clock: FrozenClock
     ) -> None:

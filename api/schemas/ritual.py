@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, Strict, field_validator
 
 from api.errors import Problem
 from api.schemas.answer import ClientId
@@ -72,7 +72,8 @@ class PauseIn(RequestBody):
         json_schema_extra={"examples": [{"until": "2026-12-06", "reason": "Flu, both of us."}]}
     )
 
-    until: IsoDate = Field(
+    # JSON has no date type: the YYYY-MM-DD string is the date (strict would refuse it).
+    until: Annotated[IsoDate, Strict(False)] = Field(
         description="The last couple day of the pause (YYYY-MM-DD), today at the earliest and "
         "at most 14 days ahead."
     )

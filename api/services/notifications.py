@@ -163,8 +163,8 @@ def enqueue_pause_changed(
         else f"{PARTNER} resumed your dailies"
     )
     notice = Notice(
-        # Each change of the pause is its own event.
-        dedupe_key=f"pause:{pause.id}:{kind.value}:{now.isoformat()}",
+        # Each change of the pause is an event of its own, however close to the last.
+        dedupe_key=f"pause:{pause.id}:{new_id()}",
         recipient_user_id=partner.id,
         kind=kind,
         couple_id=pause.couple_id,
