@@ -41,8 +41,8 @@ Month = Annotated[
 async def questions(
     caller: Annotated[Caller, Scoped(Scope.answers_read)], language: Language, response: Response
 ) -> PulseQuestionsOut:
-    found = pulses.questions(language)
-    response.headers["Content-Language"] = language if language in ("en", "es") else "en"
+    served, found = pulses.questions(language)
+    response.headers["Content-Language"] = served
     return PulseQuestionsOut(
         questions=[PulseQuestionOut(id=q.id, statement=q.statement) for q in found],
         min_score=pulses.MIN_SCORE,

@@ -39,13 +39,15 @@ def _statements() -> dict[str, tuple[Question, ...]]:
     return by_language
 
 
-def questions(language: str) -> tuple[Question, ...]:
+def questions(language: str) -> tuple[str, tuple[Question, ...]]:
+    """The statements in `language` where translated, else in English: (language, them)."""
     statements = _statements()
-    return statements.get(language, statements["en"])
+    served = language if language in statements else "en"
+    return served, statements[served]
 
 
 def question_ids() -> list[str]:
-    return [q.id for q in questions("en")]
+    return [q.id for q in _statements()["en"]]
 
 
 def score_of(answers: dict[str, int]) -> int:
