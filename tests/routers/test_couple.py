@@ -20,6 +20,7 @@ from tests.factories import (
     renewed,
     today,
 )
+from api.services.pulses import question_ids
 from tests.isolation import partner_data_paths
 from tests.routers.test_auth import assert_problem
 
@@ -263,7 +264,27 @@ def _share_everything(
         headers=bearer(author),
     )
     client.post("/v1/checkins", json={"mood": 4, "note": f"{marker} note"}, headers=bearer(author))
-    return [text, f"{marker} comment", f"{marker} note", extra["id"]]
+    # The rituals: a note of thanks, a nudge, a shared pulse (a pause: `_pause`).
+    thanks = client.post(
+        "/v1/appreciations", json={"body": f"{marker} thanks"}, headers=bearer(author)
+    )
+    assert thanks.status_code == 201, thanks.text
+    for who in (author, partner):
+        client.patch("/v1/me", json={"share_pulse": True}, headers=bearer(who)).raise_for_status()
+    month = f"/v1/pulse/{datetime.now(UTC).strftime('%Y-%m')}"
+    pulse = {"answers": [{"question_id": q, "score": 2} for q in question_ids()]}
+    for who in (author, partner):
+        client.put(month, json=pulse, headers=bearer(who)).raise_for_status()
+    assert client.post("/v1/couple/nudge", headers=bearer(author)).status_code in (202, 409)
+    return [text, f"{marker} comment", f"{marker} note", f"{marker} thanks", extra["id"]]
+
+
+def _pause(client: TestClient, author: dict[str, Any], marker: str) -> str:
+    """The author pauses the couple's dailies, with a reason carrying `marker`."""
+    reason = f"{marker} pause reason"
+    body = {"until": datetime.now(UTC).date().isoformat(), "reason": reason}
+    client.put("/v1/couple/pause", json=body, headers=bearer(author)).raise_for_status()
+    return reason
 
 
 def _identity(client: TestClient, tokens: dict[str, Any]) -> list[str]:
@@ -287,6 +308,7 @@ class TestBreakups:
         a, b = make_couple(client)
         *shared_a, extra_a = _share_everything(client, a, b, "A-secret")
         *shared_b, extra_b = _share_everything(client, b, a, "B-secret")
+        shared_a.append(_pause(client, a, "A-secret"))
         who_a, who_b = _identity(client, a) + shared_a, _identity(client, b) + shared_b
         seen_while_linked = "".join(
             client.get(path, headers=bearer(b)).text
@@ -299,10 +321,12 @@ class TestBreakups:
         # Each keeps their own words.
         export = client.get("/v1/me/export", headers=bearer(a)).text
         assert "A-secret answer" in export and "A-secret comment" in export
+        assert "A-secret thanks" in export and "A-secret pause reason" in export
 
     def test_after_account_deletion(self, client: TestClient) -> None:
         a, b = make_couple(client)
         *shared_a, extra_a = _share_everything(client, a, b, "A-secret")
+        shared_a.append(_pause(client, a, "A-secret"))
         who_a = _identity(client, a) + shared_a
         response = client.request(
             "DELETE", "/v1/me", json={"password": PASSWORD}, headers=bearer(a)

@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, text
 
 from api.clock import FrozenClock
 from api.main import create_app
+from api.services.pulses import question_ids
 from tests.conftest import _empty_tables, make_settings
 from tests.factories import (
     PASSWORD,
@@ -69,6 +70,8 @@ PUBLIC = Probe(frozenset({200}))  # the catalog: the same for everyone, nobody's
 ADMINS_ONLY = Probe(frozenset({403}))  # content management; b1 is no admin
 JOURNEY = {"slug": "seven-days-of-trust"}
 NEW_PASSWORD = "another long passphrase 99"
+MONTH = {"month": datetime.now(UTC).strftime("%Y-%m")}
+PULSE = {"answers": [{"question_id": q, "score": 3} for q in question_ids()]}
 
 
 def _answer_body(world: World) -> dict[str, Any]:
@@ -150,6 +153,21 @@ EXPECTED: dict[tuple[str, str], Probe] = {
     ("DELETE", "/v1/answers/{answer_id}/reaction"): hidden(),
     ("POST", "/v1/checkins"): own(lambda _: {"json": {"mood": 2, "note": "B's day"}}),
     ("GET", "/v1/checkins"): own(),
+    # The rituals: B's own couple's, and A's appreciations by their ids as if none existed.
+    ("POST", "/v1/appreciations"): own(lambda _: {"json": {"body": "Thanks from B"}}),
+    ("GET", "/v1/appreciations"): own(),
+    ("PUT", "/v1/appreciations/{appreciation_id}/reaction"): hidden(
+        lambda _: {"json": {"emoji": "🔥"}}
+    ),
+    ("DELETE", "/v1/appreciations/{appreciation_id}/reaction"): hidden(),
+    ("POST", "/v1/couple/nudge"): own(),
+    ("PUT", "/v1/couple/pause"): own(
+        lambda _: {"json": {"until": datetime.now(UTC).date().isoformat()}}
+    ),
+    ("DELETE", "/v1/couple/pause"): own(),
+    ("GET", "/v1/pulse/questions"): PUBLIC,
+    ("PUT", "/v1/pulse/{month}"): replace(own(lambda _: {"json": PULSE}), params=MONTH),
+    ("GET", "/v1/pulse/{month}"): replace(own(), params=MONTH),
     # Sync: a mutation naming A's assignment is refused, never applied.
     ("GET", "/v1/sync"): own(),
     ("POST", "/v1/sync"): own(_mutation),
@@ -207,12 +225,19 @@ def couple_a(module_client: TestClient) -> World:
     comment = client.post(url, json={"body": "A-secret-comment"}, headers=bearer(a1)).json()
     client.put(f"/v1/answers/{theirs['id']}/reaction", json={"emoji": "❤️"}, headers=bearer(a1))
     client.post("/v1/checkins", json={"mood": 5, "note": "A-secret-note"}, headers=bearer(a1))
+    thanks = client.post(
+        "/v1/appreciations", json={"body": "A-secret-thanks"}, headers=bearer(a2)
+    ).json()
+    url = f"/v1/appreciations/{thanks['id']}/reaction"
+    client.put(url, json={"emoji": "❤️"}, headers=bearer(a1)).raise_for_status()
+    client.put(f"/v1/pulse/{MONTH['month']}", json=PULSE, headers=bearer(a1)).raise_for_status()
     token = api_token(client, a1, "profile:read")
     device = {"platform": "android", "token": "A-secret-push-token"}
     client.put("/v1/devices/a-device", json=device, headers=bearer(a1)).raise_for_status()
     ids = {
         "assignment_id": assignment["id"],
         "answer_id": theirs["id"],
+        "appreciation_id": thanks["id"],
         "token_id": token["id"],
         "device_id": "a-device",
         "exercise_id": assignment["exercise"]["id"],
@@ -223,6 +248,7 @@ def couple_a(module_client: TestClient) -> World:
     secrets = {p[key] for p in people for key in ("id", "email", "display_name")}
     secrets |= {couple["id"], assignment["id"], mine["id"], theirs["id"]}
     secrets |= {comment["id"], token["id"], token["prefix"], "A-secret", "a-device"}
+    secrets |= {thanks["id"]}
     return World(a1, a2, {}, assignment, ids, secrets)
 
 
@@ -247,6 +273,9 @@ def a_state(module_client: TestClient, couple_a: World, database_url: str) -> Ca
         (a2, assignment),
         (a1, f"{assignment}/comments"),
         (a1, "/v1/checkins"),
+        (a1, "/v1/appreciations"),
+        (a1, f"/v1/pulse/{MONTH['month']}"),
+        (a1, "/v1/couple/stats"),
         (a1, "/v1/tokens"),
         (a1, "/v1/sync"),
     ]
