@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.clock import FrozenClock
+from api.services.pulses import question_ids
 from tests.concurrency.calls import Call, at_once
 from tests.factories import (
     PASSWORD,
@@ -20,7 +21,6 @@ from tests.factories import (
     renewed,
     today,
 )
-from api.services.pulses import question_ids
 from tests.isolation import partner_data_paths
 from tests.routers.test_auth import assert_problem
 
