@@ -55,6 +55,30 @@ API_TOKEN = {
     "expires_at": "2027-02-24T07:40:12Z",
 }
 
+# The problems of the rituals that carry more than a Problem.
+PAUSED_EXAMPLE = {
+    "type": "urn:attune:problem:paused",
+    "title": "Conflict",
+    "status": 409,
+    "detail": "You paused your dailies until 2026-12-02; resume any time.",
+    "paused_until": "2026-12-02",
+}
+NUDGE_PROBLEM_EXAMPLE = {
+    "type": "urn:attune:problem:already-nudged",
+    "title": "Conflict",
+    "status": 409,
+    "detail": "A nudge already went today; the next one can go when your next day begins.",
+    "next_nudge_at": "2026-11-27T03:00:00Z",
+}
+PAUSE_LIMIT_EXAMPLE = {
+    "type": "urn:attune:problem:pause-limit",
+    "title": "Conflict",
+    "status": 409,
+    "detail": "A couple pauses at most 30 days in any 90; 4 paused days are left for a pause "
+    "ending then.",
+    "days_left": 4,
+}
+
 EXAMPLES: dict[str, Any] = {
     "Health": {"status": "ok"},
     "OpenExercise": EXERCISE_EXAMPLE,

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from api.conditional import IfNoneMatch, check_modified, conditional_responses, tag
 from api.content.catalog import Catalog
+from api.contract.examples import PAUSED_EXAMPLE
 from api.db import in_one_trip
 from api.deps import Caller, Now, RuntimeDep, Scoped, SessionDep
 from api.errors import Unprocessable, problem_responses
@@ -143,7 +144,11 @@ _CONDITIONAL = (
     ),
     responses={
         **conditional_responses(),
-        409: {"model": PausedProblem, "description": "The couple paused its dailies."},
+        409: {
+            "model": PausedProblem,
+            "description": "The couple paused its dailies.",
+            "content": {"application/json": {"example": PAUSED_EXAMPLE}},
+        },
         **problem_responses(401, 503),
     },
 )

@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Response, status
 
 from api.conditional import IfNoneMatch, check_modified, conditional_responses, tag
+from api.contract.examples import NUDGE_PROBLEM_EXAMPLE, PAUSE_LIMIT_EXAMPLE
 from api.db import in_one_trip
 from api.deps import Caller, ClientAddress, Now, RuntimeDep, Scoped, SessionDep, UserSession
 from api.errors import NotFound, Unprocessable, problem_responses
@@ -14,7 +15,7 @@ from api.routers.content import CatalogDep
 from api.schemas.assignment import CoupleStatsOut
 from api.schemas.couple import CoupleOut, CoupleUpdateIn, InviteOut, JoinIn, JourneyStartIn
 from api.schemas.render import couple_out, invite_out
-from api.schemas.ritual import NextNudgeProblem, NudgeOut, PauseIn, PauseOut
+from api.schemas.ritual import NudgeOut, NudgeProblem, PauseIn, PauseLimitProblem, PauseOut
 from api.security.scopes import Scope
 from api.services import linking, nudges, pauses, stats
 from api.services.days import local_day
@@ -235,8 +236,9 @@ def get_stats(
     ),
     responses={
         409: {
-            "model": NextNudgeProblem,
+            "model": NudgeProblem,
             "description": "Not now: see `type`. `next_nudge_at` when already nudged today.",
+            "content": {"application/json": {"example": NUDGE_PROBLEM_EXAMPLE}},
         },
         **problem_responses(401, 404),
     },
@@ -260,7 +262,12 @@ def nudge(caller: UserSession, db: SessionDep, now: Now) -> NudgeOut:
     status_code=status.HTTP_201_CREATED,
     responses={
         200: {"model": PauseOut, "description": "The current pause was changed."},
-        **problem_responses(401, 404, 409, 422),
+        409: {
+            "model": PauseLimitProblem,
+            "description": "The couple's budget of paused days would be passed.",
+            "content": {"application/json": {"example": PAUSE_LIMIT_EXAMPLE}},
+        },
+        **problem_responses(401, 404, 422),
     },
 )
 def pause(

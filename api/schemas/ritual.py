@@ -96,10 +96,20 @@ class PausedProblem(Problem):
     paused_until: date = Field(description="The last paused couple day.")
 
 
-class NextNudgeProblem(Problem):
-    """A 409: the couple was already nudged today."""
+class NudgeProblem(Problem):
+    """A 409 of the nudge: `type` says why not now."""
 
-    next_nudge_at: datetime = Field(description="When the next nudge can be sent.")
+    next_nudge_at: datetime | None = Field(
+        default=None,
+        description="When the next nudge can be sent: only when one already went today "
+        "(`urn:attune:problem:already-nudged`).",
+    )
+
+
+class PauseLimitProblem(Problem):
+    """A 409: the pause would pass the couple's budget of paused days."""
+
+    days_left: int = Field(description="Paused days still free in the window of this pause.")
 
 
 class PulseQuestionOut(ResponseBody):

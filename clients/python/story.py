@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 from attune_client import AuthenticatedClient, Client
+from attune_client.api.appreciation import appreciation_list, appreciation_send
 from attune_client.api.assignment import (
     assignment_add_comment,
     assignment_list_comments,
@@ -23,23 +24,33 @@ from attune_client.api.assignment import (
     assignment_today,
 )
 from attune_client.api.auth import auth_register
-from attune_client.api.couple import couple_create_invite, couple_join
-from attune_client.api.me import me_get
+from attune_client.api.couple import couple_create_invite, couple_get_stats, couple_join
+from attune_client.api.me import me_get, me_update
+from attune_client.api.pulse import pulse_put, pulse_questions
 from attune_client.models import (
     ActivityContent,
     AnswerSubmission,
+    Appreciation,
+    AppreciationPage,
     Assignment,
     AuthTokens,
     ChoiceContent,
     Comment,
     CommentPage,
     Couple,
+    CoupleStats,
     ExerciseType,
     GuessContent,
     Invite,
     JoinRequest,
+    NewAppreciation,
     NewComment,
     OpenContent,
+    ProfileUpdate,
+    Pulse,
+    PulseAnswer,
+    PulseQuestions,
+    PulseSubmission,
     Registration,
     ScaleContent,
     User,
@@ -132,6 +143,37 @@ def pull_changes(client: AuthenticatedClient, answer_ids: set[str]) -> None:
     log.info("sync: %d changes, both answers among them", len(changes))
 
 
+def appreciate(author: AuthenticatedClient, partner: AuthenticatedClient) -> None:
+    """A note of thanks, shown to the partner at once."""
+    note = NewAppreciation(body="Thank you for the walk on Sunday.", id=str(uuid.uuid4()))
+    sent: Appreciation = expect(
+        appreciation_send.sync_detailed(client=author, body=note), 201, Appreciation
+    )
+    page: AppreciationPage = expect(
+        appreciation_list.sync_detailed(client=partner), 200, AppreciationPage
+    )
+    if not page.items or page.items[0].id != sent.id:
+        raise SystemExit("the partner does not see the appreciation")
+    log.info("appreciation: Robin reads %r", page.items[0].body)
+
+
+def pulse_trend(alex: AuthenticatedClient, robin: AuthenticatedClient, month: str) -> None:
+    """Both answer this month's pulse and share it: each sees the other's score."""
+    asked: PulseQuestions = expect(pulse_questions.sync_detailed(client=alex), 200, PulseQuestions)
+    for client, score in ((alex, 4), (robin, 5)):
+        answers = [PulseAnswer(question_id=q.id, score=score) for q in asked.questions]
+        put = pulse_put.sync_detailed(month, client=client, body=PulseSubmission(answers=answers))
+        expect(put, 201, Pulse)
+        expect(
+            me_update.sync_detailed(client=client, body=ProfileUpdate(share_pulse=True)), 200, User
+        )
+    stats: CoupleStats = expect(couple_get_stats.sync_detailed(client=alex), 200, CoupleStats)
+    point = next((p for p in stats.pulse_trend if p.month == month), None)
+    if point is None or (point.score, point.partner_score) != (75, 100):
+        raise SystemExit(f"pulse: expected 75 beside 100 for {month}, got {point}")
+    log.info("pulse: %s is %d for Alex, %s for Robin", month, point.score, point.partner_score)
+
+
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="python story: %(message)s", stream=sys.stdout)
     base_url = os.environ.get("ATTUNE_BASE_URL", "http://127.0.0.1:8000")
@@ -166,6 +208,8 @@ def main() -> None:
     log.info("comment: Robin reads %r", comments.items[0].body)
 
     pull_changes(robin, {answered.my_answer.id, answered.partner_answer.id})
+    appreciate(alex, robin)
+    pulse_trend(alex, robin, today.local_date.isoformat()[:7])
     log.info("the whole story went as documented")
 
 

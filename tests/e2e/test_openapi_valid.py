@@ -128,6 +128,11 @@ def test_every_error_response_is_a_problem(document: dict[str, Any]) -> None:
     """A Problem; a 422 its ValidationProblem (with `errors`), a 412 the StaleAnswerProblem
     (with the current answer): an error body that carries more has a schema of its own."""
     own = {"422": "#/components/schemas/ValidationProblem"}
+    carries_more = {
+        ("GET /v1/today", "409"): "PausedProblem",
+        ("POST /v1/couple/nudge", "409"): "NudgeProblem",
+        ("PUT /v1/couple/pause", "409"): "PauseLimitProblem",
+    }
     for where, operation in operations(document):
         for status, response in operation["responses"].items():
             if status[0] in "45":
@@ -136,11 +141,14 @@ def test_every_error_response_is_a_problem(document: dict[str, Any]) -> None:
                 schema = content["application/problem+json"]["schema"]
                 if where == "PUT /v1/assignments/{assignment_id}/answer" and status == "412":
                     assert schema == {"$ref": "#/components/schemas/StaleAnswerProblem"}
+                elif (where, status) in carries_more:
+                    named = carries_more[where, status]
+                    assert schema == {"$ref": f"#/components/schemas/{named}"}, f"{where} {status}"
                 else:
                     assert schema == {"$ref": own.get(status, PROBLEM)}, f"{where} {status}"
     schemas = document["components"]["schemas"]
     assert "HTTPValidationError" not in schemas
-    for name in ("Problem", "ValidationProblem", "StaleAnswerProblem"):
+    for name in ("Problem", "ValidationProblem", "StaleAnswerProblem", *carries_more.values()):
         assert {"type", "title", "status", "detail"} <= set(schemas[name]["required"]), name
     assert "errors" in schemas["ValidationProblem"]["required"]
     assert {"current", "current_version"} <= set(schemas["StaleAnswerProblem"]["required"])

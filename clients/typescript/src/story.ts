@@ -107,6 +107,46 @@ async function pullChanges(client: Api, answerIds: string[]): Promise<void> {
   log(`sync: ${pulled.changes.length} changes, both answers among them`);
 }
 
+// A note of thanks, shown to the partner at once, and their reaction to it.
+async function appreciate(author: Api, partner: Api): Promise<void> {
+  const body: Schemas["NewAppreciation"] = {
+    id: randomUUID(),
+    body: "Thank you for the walk on Sunday.",
+  };
+  const sent = expect("appreciation", await author.POST("/v1/appreciations", { body }), 201);
+  const page = expect("appreciations", await partner.GET("/v1/appreciations"), 200);
+  if (page.items[0]?.id !== sent.id) fail("the partner does not see the appreciation");
+  const path = { appreciation_id: sent.id };
+  const reacted = await partner.PUT("/v1/appreciations/{appreciation_id}/reaction", {
+    params: { path },
+    body: { emoji: "🥰" },
+  });
+  expect("appreciation reaction", reacted, 200);
+  log(`appreciation: Robin reads "${page.items[0]?.body}" and reacts`);
+}
+
+// Both answer this month's pulse and share it: each sees the other's score in the trend.
+async function pulseTrend(alex: Api, robin: Api, month: string): Promise<void> {
+  const asked = expect("pulse questions", await alex.GET("/v1/pulse/questions"), 200);
+  for (const [client, score] of [
+    [alex, 4],
+    [robin, 5],
+  ] as const) {
+    const body: Schemas["PulseSubmission"] = {
+      answers: asked.questions.map((q) => ({ question_id: q.id, score })),
+    };
+    const put = await client.PUT("/v1/pulse/{month}", { params: { path: { month } }, body });
+    expect("pulse", put, 201);
+    expect("share", await client.PATCH("/v1/me", { body: { share_pulse: true } }), 200);
+  }
+  const stats = expect("stats", await alex.GET("/v1/couple/stats"), 200);
+  const point = stats.pulse_trend.find((p) => p.month === month);
+  if (point?.score !== 75 || point.partner_score !== 100) {
+    fail(`pulse: expected 75 beside 100 for ${month}, got ${JSON.stringify(point)}`);
+  }
+  log(`pulse: ${month} is ${point.score} for Alex, ${point.partner_score} for Robin`);
+}
+
 async function main(): Promise<void> {
   const alex = await register("Alex");
   const robin = await register("Robin");
@@ -152,6 +192,8 @@ async function main(): Promise<void> {
   log(`comment: Robin reads "${comments.items[0]?.body}"`);
 
   await pullChanges(robin, [revealed.my_answer.id, revealed.partner_answer.id]);
+  await appreciate(alex, robin);
+  await pulseTrend(alex, robin, today.local_date.slice(0, 7));
   log("the whole story went as documented");
 }
 
