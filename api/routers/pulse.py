@@ -3,6 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Response, status
+from starlette.convertors import Convertor, register_url_convertor
 
 from api.deps import Caller, Now, Scoped, SessionDep
 from api.errors import problem_responses
@@ -18,6 +19,22 @@ from api.security.scopes import Scope
 from api.services import delivery, pulses
 
 router = APIRouter(prefix="/v1/pulse", tags=["pulse"], responses=problem_responses(401, 403, 429))
+
+
+class MonthShaped(Convertor[str]):
+    """Routes only what looks like a month to /{month}, so /questions is a path of its own
+    (a PUT there is 405, not a month that fails validation); the pattern then checks it."""
+
+    regex = "[0-9]{4}-[0-9]{2}"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("month", MonthShaped())
 
 Month = Annotated[
     str,
@@ -51,7 +68,7 @@ async def questions(
 
 
 @router.put(
-    "/{month}",
+    "/{month:month}",
     summary="Your pulse of a month",
     description=(
         "One score for each of the five statements; replaces your earlier pulse of the month "
@@ -82,7 +99,7 @@ def put(
 
 
 @router.get(
-    "/{month}",
+    "/{month:month}",
     summary="Your pulse of a month",
     description="Yours only; 404 when you have not answered that month.",
     responses=problem_responses(401, 404, 422),

@@ -83,11 +83,23 @@ class TestAnswering:
         assert problem["errors"][0]["loc"] == ["path", "month"]
         assert_problem(client.get(f"/v1/pulse/{month}", headers=bearer(tokens)), 404)
 
-    @pytest.mark.parametrize("month", ["2026-13", "2026-1", "november", "2026-11-01"])
+    @pytest.mark.parametrize("month", ["2026-13", "2026-00"])
     def test_not_a_month(self, client: TestClient, month: str) -> None:
         tokens = register(client)
         assert_problem(put_pulse(client, tokens, month, 3, 3, 3, 3, 3), 422)
         assert_problem(client.get(f"/v1/pulse/{month}", headers=bearer(tokens)), 422)
+
+    @pytest.mark.parametrize("month", ["2026-1", "november", "2026-11-01"])
+    def test_not_shaped_like_a_month_is_no_path(self, client: TestClient, month: str) -> None:
+        tokens = register(client)
+        assert_problem(put_pulse(client, tokens, month, 3, 3, 3, 3, 3), 404)
+        assert_problem(client.get(f"/v1/pulse/{month}", headers=bearer(tokens)), 404)
+
+    def test_the_questions_are_no_month(self, client: TestClient) -> None:
+        tokens = register(client)
+        response = put_pulse(client, tokens, "questions", 3, 3, 3, 3, 3)
+        assert assert_problem(response, 405)
+        assert response.headers["allow"] == "GET"
 
     @pytest.mark.parametrize(
         "body",
