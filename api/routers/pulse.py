@@ -75,11 +75,12 @@ async def questions(
         "(201 for the first, 200 after). The `score` is their mean on a scale of 0 to 100. "
         "Private: your partner sees the score only in the couple's trend "
         "(`GET /v1/couple/stats`), when you both set `share_pulse`, and only for months you "
-        "both answered. 422 for a month that has not begun."
+        "both answered. 422 for a month that has not begun (or does not exist); a path not "
+        "shaped YYYY-MM is 404."
     ),
     responses={
         200: {"model": PulseOut, "description": "Your pulse of the month was replaced."},
-        **problem_responses(401, 422),
+        **problem_responses(401, 404, 422),
     },
     status_code=status.HTTP_201_CREATED,
 )
