@@ -29,7 +29,7 @@ class User(SQLModel, table=True):
     reminder_time: str | None = Field(default=None, max_length=5)
     is_admin: bool = False
     # Whether the partner may nudge this person, and whether this person's monthly pulse is
-    # shown to the partner (only when both share: api/services/pulses.py).
+    # shown to the partner (only when both share: api/services/rituals/pulses.py).
     nudges: bool = True
     share_pulse: bool = False
     created_at: datetime = Field(sa_column=_utc())

@@ -33,7 +33,7 @@ class Appreciation(SQLModel, table=True):
     author_id: str = Field(sa_column=_fk("user_account.id"))
     body: str = Field(max_length=500)
     created_at: datetime = Field(sa_column=_utc())
-    # Sync: see api/services/changes.py. A reaction stamps its appreciation again.
+    # Sync: see api/kernel/changes.py. A reaction stamps its appreciation again.
     space: str = Field(default="", max_length=40)
     change_seq: int = 0
 
@@ -96,7 +96,7 @@ class Pause(SQLModel, table=True):
 
 class Pulse(SQLModel, table=True):
     """A person's answers to the monthly pulse, one per person per month; private unless both
-    partners share (api/services/pulses.py)."""
+    partners share (api/services/rituals/pulses.py)."""
 
     __table_args__ = (
         UniqueConstraint("user_id", "month"),

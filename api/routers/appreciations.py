@@ -6,10 +6,10 @@ from typing import Annotated
 from fastapi import APIRouter, Response, status
 
 from api.deps import Caller, Now, Scoped, SessionDep
-from api.errors import problem_responses
-from api.idempotency import IdempotencyDep
+from api.edge.idempotency import IdempotencyDep
+from api.kernel.errors import problem_responses
+from api.kernel.fields import PathId
 from api.schemas.assignment import ReactionIn
-from api.schemas.fields import PathId
 from api.schemas.pagination import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, encode_cursor
 from api.schemas.ritual import (
     AppreciationIn,
@@ -18,7 +18,7 @@ from api.schemas.ritual import (
     AppreciationReactionOut,
 )
 from api.security.scopes import Scope
-from api.services import appreciations
+from api.services.rituals import appreciations
 
 router = APIRouter(
     prefix="/v1/appreciations", tags=["appreciation"], responses=problem_responses(401, 403, 429)

@@ -6,17 +6,12 @@ from fastapi import APIRouter, Path, Response, status
 from starlette.convertors import Convertor, register_url_convertor
 
 from api.deps import Caller, Now, Scoped, SessionDep
-from api.errors import problem_responses
+from api.kernel.errors import problem_responses
 from api.routers.content import Language
-from api.schemas.ritual import (
-    MONTH_PATTERN,
-    PulseIn,
-    PulseOut,
-    PulseQuestionOut,
-    PulseQuestionsOut,
-)
+from api.schemas.ritual import MONTH_PATTERN, PulseIn, PulseOut, PulseQuestionOut, PulseQuestionsOut
 from api.security.scopes import Scope
-from api.services import delivery, pulses
+from api.services.assignments import delivery
+from api.services.rituals import pulses
 
 router = APIRouter(prefix="/v1/pulse", tags=["pulse"], responses=problem_responses(401, 403, 429))
 

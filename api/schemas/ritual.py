@@ -5,10 +5,10 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field, Strict, field_validator
 
-from api.errors import Problem
+from api.kernel.errors import Problem
+from api.kernel.fields import IsoDate
 from api.schemas.answer import ClientId
 from api.schemas.base import RequestBody, ResponseBody
-from api.schemas.fields import IsoDate
 from api.schemas.pagination import Page
 
 AppreciationBody = Annotated[

@@ -9,7 +9,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.clock import FrozenClock
+from api.kernel.clock import FrozenClock
 from tests.factories import PASSWORD, api_token, bearer, make_couple, register, token_bearer
 from tests.routers.test_auth import assert_problem
 from tests.routers.test_sync import pull_all, push

@@ -8,8 +8,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from api.clock import FrozenClock
-from api.services.pulses import question_ids
+from api.kernel.clock import FrozenClock
+from api.services.rituals.pulses import question_ids
 from tests.concurrency.calls import Call, at_once
 from tests.factories import (
     PASSWORD,

@@ -8,8 +8,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.clock import FrozenClock
-from api.errors import PROBLEM_TYPE_BASE
+from api.kernel.clock import FrozenClock
+from api.kernel.errors import PROBLEM_TYPE_BASE
 from tests.factories import (
     answer,
     api_token,

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.clock import FrozenClock
+from api.kernel.clock import FrozenClock
 from tests.factories import bearer, make_couple, register
 from tests.routers.test_auth import assert_problem
 from tests.routers.test_sync import pull_all

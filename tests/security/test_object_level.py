@@ -17,9 +17,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-from api.clock import FrozenClock
+from api.kernel.clock import FrozenClock
 from api.main import create_app
-from api.services.pulses import question_ids
+from api.services.rituals.pulses import question_ids
 from tests.conftest import _empty_tables, make_settings
 from tests.factories import (
     PASSWORD,
