@@ -13,10 +13,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
-from api.clock import FrozenClock
-from api.config import Settings
 from api.content.loader import load_content
-from api.db import migrate
+from api.kernel.clock import FrozenClock
+from api.kernel.config import Settings
+from api.kernel.db import migrate
 from api.main import create_app
 from api.models import metadata
 from api.models.content import CONTENT_TABLES

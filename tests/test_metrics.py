@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from api.metrics import LATENCY_BUCKETS
+from api.edge.metrics import LATENCY_BUCKETS
 
 REQUESTS = "http_requests_total"
 

@@ -16,7 +16,7 @@ import httpx
 import psycopg
 import pytest
 
-from api.db import migrate
+from api.kernel.db import migrate
 from tests.concurrency.test_events import Stream
 from tests.databases import ENGINE
 from tests.factories import PASSWORD

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.db import migrate
+from api.kernel.db import migrate
 from api.main import create_app
 from tests.conftest import make_settings
 from tests.databases import ENGINE, fresh_database

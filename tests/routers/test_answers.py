@@ -7,7 +7,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from api.clock import FrozenClock
+from api.kernel.clock import FrozenClock
 from tests.concurrency.calls import Call, at_once
 from tests.factories import answer, bearer, make_couple, register, sample_answer, today
 from tests.routers.test_auth import assert_problem

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.clock import FrozenClock
+from api.kernel.clock import FrozenClock
 from tests.factories import answer, bearer, make_couple, register, renewed, today
 from tests.routers.test_auth import assert_problem
 

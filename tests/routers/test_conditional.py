@@ -9,7 +9,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.clock import FrozenClock
+from api.kernel.clock import FrozenClock
 from tests.factories import (
     answer,
     bearer,

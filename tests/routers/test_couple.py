@@ -8,7 +8,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from api.clock import FrozenClock
+from api.kernel.clock import FrozenClock
 from tests.concurrency.calls import Call, at_once
 from tests.factories import (
     PASSWORD,

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
-from api.clock import FrozenClock
+from api.kernel.clock import FrozenClock
 from api.models import Device
 from tests.factories import PASSWORD, bearer, register
 from tests.routers.test_auth import assert_problem

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
-from api.clock import FrozenClock
+from api.kernel.clock import FrozenClock
 from api.models.content import CONTENT_TABLES
 from tests.concurrency.calls import Call, at_once
 from tests.factories import answer, bearer, make_couple, register, renewed, today
@@ -120,7 +120,7 @@ class TestToday:
         assert again == first_round[0]  # the one unseen for the longest
 
     def test_choice_is_deterministic(self, client: TestClient, app: FastAPI) -> None:
-        from api.services.delivery import choose_daily_exercise
+        from api.services.assignments.delivery import choose_daily_exercise
 
         catalog = app.state.runtime.catalog.current()
         themes = catalog.everyday_theme_slugs()

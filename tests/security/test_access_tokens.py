@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from fastapi.testclient import TestClient
 from jose import jwt
 
-from api.clock import FrozenClock
+from api.kernel.clock import FrozenClock
 from tests.factories import register
 from tests.routers.test_auth import assert_problem
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.clock import FrozenClock
+from api.kernel.clock import FrozenClock
 from tests.factories import PASSWORD, api_token, bearer, register
 from tests.routers.test_auth import assert_problem
 

@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-from api.clock import FrozenClock
+from api.kernel.clock import FrozenClock
 from api.main import create_app
 from tests.conftest import _empty_tables, make_settings
 from tests.factories import (

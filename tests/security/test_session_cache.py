@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from jose import jwt
 from sqlalchemy import create_engine, text
 
-from api.clock import FrozenClock
+from api.kernel.clock import FrozenClock
 from tests.factories import (
     PASSWORD,
     api_token,

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-from api.clock import FrozenClock
+from api.kernel.clock import FrozenClock
 from api.main import create_app
 from api.security.passwords import HASHING_NICENESS, PasswordHasher
 from tests.conftest import make_settings
