@@ -18,6 +18,7 @@ from fastapi.security.utils import get_authorization_scheme_param
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from api.edge.runtime import Runtime
 from api.kernel.db import SAFE_METHODS, get_session
 from api.kernel.errors import Forbidden, Unauthorized
 from api.models import Couple, User
@@ -28,7 +29,6 @@ from api.security.scopes import DESCRIPTIONS as SCOPE_DESCRIPTIONS
 from api.security.scopes import Scope, grantable_scopes
 from api.security.session_cache import Heads, Identity
 from api.services.accounts import sessions, tokens
-from api.services.runtime import Runtime
 
 
 # Dependencies that do no I/O are `async def`: FastAPI then calls them on the event loop,

@@ -17,6 +17,7 @@ from api.edge.idempotency import install_idempotency
 from api.edge.metrics import install_metrics
 from api.edge.observability import RequestLogMiddleware, configure_logging
 from api.edge.openapi import DESCRIPTION, TAGS, problem_media_types
+from api.edge.runtime import Runtime
 from api.kernel.clock import Clock
 from api.kernel.config import Settings, get_settings
 from api.kernel.db import Migrations, install_unavailable_handlers, request_threads
@@ -38,7 +39,6 @@ from api.routers import (
     tokens,
 )
 from api.security.rate_limit import RateLimitHeaders
-from api.services.runtime import Runtime
 
 
 def operation_id(route: APIRoute) -> str:

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Response, status
 
 from api.deps import Caller, Now, Scoped, SessionDep
 from api.kernel.errors import problem_responses
+from api.kernel.fields import PathId
 from api.schemas.assignment import ReactionIn, ReactionOut
-from api.schemas.fields import PathId
 from api.security.scopes import Scope
 from api.services.assignments import answering
 

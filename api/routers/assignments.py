@@ -14,6 +14,7 @@ from api.edge.conditional import IfNoneMatch, check_modified, conditional_respon
 from api.edge.idempotency import IdempotencyDep
 from api.kernel.db import in_one_trip
 from api.kernel.errors import Unprocessable, problem_responses
+from api.kernel.fields import PathId
 from api.models import Answer, Assignment, User
 from api.routers.content import CatalogDep, Language
 from api.schemas.answer import AnswerIn, StaleAnswerProblem
@@ -26,7 +27,6 @@ from api.schemas.assignment import (
     CommentPage,
     ExtraAssignmentIn,
 )
-from api.schemas.fields import PathId
 from api.schemas.pagination import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, encode_cursor
 from api.security.scopes import Scope
 from api.security.session_cache import Heads

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query, Response, status
 from api.deps import Caller, Now, Scoped, SessionDep
 from api.edge.idempotency import IdempotencyDep
 from api.kernel.errors import Unprocessable, problem_responses
+from api.kernel.fields import IsoDate
 from api.schemas.assignment import CheckInIn, CheckInOut, CheckInPage
-from api.schemas.fields import IsoDate
 from api.schemas.pagination import DEFAULT_LIMIT, Cursor, Limit, page_after
 from api.security.scopes import Scope
 from api.services.assignments import checkins, delivery

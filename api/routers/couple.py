@@ -15,8 +15,8 @@ from api.routers.content import CatalogDep
 from api.schemas.assignment import CoupleStatsOut
 from api.schemas.couple import CoupleOut, CoupleUpdateIn, InviteOut, JoinIn, JourneyStartIn
 from api.security.scopes import Scope
-from api.services.accounts.presenter import couple_out, invite_out
 from api.services.couples import linking, stats
+from api.services.couples.presenter import couple_out, invite_out
 
 router = APIRouter(prefix="/v1/couple", tags=["couple"], responses=problem_responses(401, 403, 429))
 

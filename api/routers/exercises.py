@@ -13,10 +13,10 @@ from api.content.schema import EXERCISE_SPEC, Depth, ExerciseType, Mechanism
 from api.deps import Now, Scoped
 from api.edge.idempotency import IdempotencyDep
 from api.kernel.errors import NotFound, problem_responses
+from api.kernel.fields import PathId
 from api.models import Exercise, ExerciseVersion
 from api.routers.content import CatalogDep, EditorSession, Language, serve_published
 from api.schemas.content import ExerciseIn, ExerciseOut, ExercisePage, ExercisePatchIn
-from api.schemas.fields import PathId
 from api.schemas.pagination import DEFAULT_LIMIT, Cursor, Limit, page_after
 from api.security.scopes import Scope
 

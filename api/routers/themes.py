@@ -9,9 +9,9 @@ from api.content.presenter import theme_out
 from api.deps import Scoped
 from api.edge.idempotency import IdempotencyDep
 from api.kernel.errors import problem_responses
+from api.kernel.fields import PathId
 from api.routers.content import CatalogDep, EditorSession, Language, serve_published
 from api.schemas.content import ThemeIn, ThemeOut, ThemePage, ThemePatchIn
-from api.schemas.fields import PathId
 from api.schemas.pagination import DEFAULT_LIMIT, Cursor, Limit, page_after
 from api.security.scopes import Scope
 

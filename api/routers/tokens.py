@@ -7,8 +7,8 @@ from fastapi import APIRouter, Depends, Response, status
 from api.deps import Now, SessionDep, UserSession, require_user_session
 from api.edge.idempotency import IdempotencyDep
 from api.kernel.errors import problem_responses
+from api.kernel.fields import PathId
 from api.models import ApiToken
-from api.schemas.fields import PathId
 from api.schemas.pagination import DEFAULT_LIMIT, Cursor, Limit, page_after
 from api.schemas.token import ApiTokenCreatedOut, ApiTokenIn, ApiTokenOut, ApiTokenPage
 from api.services.accounts import tokens

@@ -1,5 +1,6 @@
-"""What one running app holds: settings, database, keys, hasher, limiter, mail, clock, catalog,
-the session cache and the ETag key."""
+"""What one running process (the API or the worker) holds: settings, database, keys, hasher,
+limiter, mail, clock, catalog, the session cache and the ETag key. The edge builds it, as
+the outermost ring: it wires every domain together."""
 
 from dataclasses import dataclass
 from datetime import timedelta
@@ -14,16 +15,8 @@ from api.security.jwt import Keyring
 from api.security.passwords import PasswordHasher
 from api.security.rate_limit import RateLimiter
 from api.security.session_cache import SessionCache
+from api.services.accounts.sessions import TokenPolicy
 from api.services.notifications.mail import MailCourier
-
-
-@dataclass(frozen=True)
-class TokenPolicy:
-    keyring: Keyring
-    access_ttl: timedelta
-    refresh_idle: timedelta
-    refresh_absolute: timedelta
-    refresh_grace: timedelta
 
 
 @dataclass
