@@ -3,18 +3,17 @@
 import re
 from dataclasses import replace
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 from sqlmodel import Session
 
 from api.content.catalog import Catalog
-from api.deps import Caller, Now, RuntimeDep, Scoped, SessionDep
+from api.deps import AssignmentInPath, Caller, Now, RuntimeDep, Scoped, SessionDep
 from api.edge.conditional import IfNoneMatch, check_modified, conditional_responses, tag
 from api.edge.idempotency import IdempotencyDep
 from api.kernel.db import in_one_trip
 from api.kernel.errors import Unprocessable, problem_responses
-from api.kernel.fields import PathId
 from api.models import Answer, Assignment, User
 from api.routers.content import CatalogDep, Language
 from api.schemas.answer import AnswerIn, StaleAnswerProblem
@@ -27,7 +26,7 @@ from api.schemas.assignment import (
     CommentPage,
     ExtraAssignmentIn,
 )
-from api.schemas.pagination import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, encode_cursor
+from api.schemas.pagination import DEFAULT_LIMIT, Cursor, Limit, keyset_page
 from api.security.scopes import Scope
 from api.security.session_cache import Heads
 from api.services.assignments import answering, delivery
@@ -188,25 +187,23 @@ def list_assignments(
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> AssignmentPage:
-    after = None
-    if cursor is not None:
-        day, last_id = decode_cursor(cursor, (date, str))
-        after = (day, last_id)
     exercise_ids = None if theme is None else [e.id for e in catalog.exercises(themes={theme})]
-    found = answering.history(
-        db,
-        caller.user,
-        exercise_ids=exercise_ids,
-        kind=kind,
-        revealed=revealed,
-        after=after,
-        limit=limit + 1,
+
+    def fetch(after: tuple[Any, ...] | None, count: int) -> list[Assignment]:
+        return answering.history(
+            db,
+            caller.user,
+            exercise_ids=exercise_ids,
+            kind=kind,
+            revealed=revealed,
+            after=after,
+            limit=count,
+        )
+
+    page, next_cursor = keyset_page(
+        cursor, (date, str), fetch, lambda a: [a.local_date.isoformat(), a.id], limit
     )
-    page = found[:limit]
     items = _render(db, caller.user, _with_answers(db, page), catalog, language, response)
-    next_cursor = None
-    if len(found) > limit:
-        next_cursor = encode_cursor([page[-1].local_date.isoformat(), page[-1].id])
     return AssignmentPage(items=items, next_cursor=next_cursor)
 
 
@@ -246,7 +243,7 @@ def create(
     responses={**conditional_responses(), **problem_responses(401, 404)},
 )
 async def get(
-    assignment_id: PathId,
+    assignment: AssignmentInPath,
     caller: Annotated[Caller, Scoped(Scope.answers_read)],
     db: SessionDep,
     runtime: RuntimeDep,
@@ -257,12 +254,12 @@ async def get(
 ) -> AssignmentOut:
     # Keyed: a tag for an id the caller may not see cannot be made, so no 304 tells it exists.
     digest = runtime.etags.digest(
-        "assignment", caller.user.id, caller.heads, language, assignment_id
+        "assignment", caller.user.id, caller.heads, language, assignment.object_id
     )
     check_modified(if_none_match, digest, {"Content-Language": language})
 
     def work() -> AssignmentOut:
-        found = answering.assignment_for(db, caller.user, assignment_id)
+        found = assignment(caller.user)
         return _render_one(db, caller.user, found, catalog, language, response, digest=digest)
 
     return await in_one_trip(db, work)
@@ -287,7 +284,7 @@ async def get(
     },
 )
 async def put_answer(
-    assignment_id: PathId,
+    assignment: AssignmentInPath,
     body: AnswerIn,
     caller: Annotated[Caller, Scoped(Scope.answers_write)],
     db: SessionDep,
@@ -298,7 +295,7 @@ async def put_answer(
     expected: Annotated[int | None, Depends(if_match_version)],
 ) -> AssignmentOut:
     def work() -> AssignmentOut:
-        found = answering.assignment_for(db, caller.user, assignment_id)
+        found = assignment(caller.user)
         _, created, answers = answering.put_answer(
             db, catalog, caller.user, found, body, if_match=expected, now=now
         )
@@ -321,12 +318,12 @@ async def put_answer(
     responses=problem_responses(401, 404, 412, 422),
 )
 def withdraw_answer(
-    assignment_id: PathId,
+    assignment: AssignmentInPath,
     caller: Annotated[Caller, Scoped(Scope.answers_write)],
     db: SessionDep,
     expected: Annotated[int | None, Depends(if_match_version)],
 ) -> Response:
-    found = answering.assignment_for(db, caller.user, assignment_id)
+    found = assignment(caller.user)
     answering.withdraw_answer(db, caller.user, found, if_match=expected)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -338,22 +335,20 @@ def withdraw_answer(
     responses=problem_responses(401, 404, 422),
 )
 def list_comments(
-    assignment_id: PathId,
+    assignment: AssignmentInPath,
     caller: Annotated[Caller, Scoped(Scope.answers_read)],
     db: SessionDep,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> CommentPage:
-    found = answering.assignment_for(db, caller.user, assignment_id)
-    after = None
-    if cursor is not None:
-        at, last_id = decode_cursor(cursor, (datetime, str))
-        after = (at, last_id)
-    comments = answering.comments_of(db, found, after, limit + 1)
-    page = comments[:limit]
-    next_cursor = None
-    if len(comments) > limit:
-        next_cursor = encode_cursor([page[-1].created_at.isoformat(), page[-1].id])
+    found = assignment(caller.user)
+    page, next_cursor = keyset_page(
+        cursor,
+        (datetime, str),
+        lambda after, count: answering.comments_of(db, found, after, count),
+        lambda c: [c.created_at.isoformat(), c.id],
+        limit,
+    )
     return CommentPage(items=[answering.comment_out(c) for c in page], next_cursor=next_cursor)
 
 
@@ -365,13 +360,13 @@ def list_comments(
     responses=problem_responses(401, 404, 409, 422),
 )
 def add_comment(
-    assignment_id: PathId,
+    assignment: AssignmentInPath,
     body: CommentIn,
     caller: Annotated[Caller, Scoped(Scope.answers_write)],
     db: SessionDep,
     now: Now,
     idempotency: IdempotencyDep,
 ) -> CommentOut:
-    found = answering.assignment_for(db, caller.user, assignment_id)
+    found = assignment(caller.user)
     comment = answering.add_comment(db, caller.user, found, body.id, body.body, now)
     return idempotency.remember(answering.comment_out(comment), status.HTTP_201_CREATED)
