@@ -73,7 +73,6 @@ UNION_NAMES = {
 # An inline enum, by the title of the field it types -> its component: one type per field in
 # every client, whatever values it gains. Not listed: the title, in PascalCase.
 ENUM_NAMES = {
-    "Kind": "AssignmentKind",
     "Partner Status": "PartnerStatus",
     "Entity": "SyncEntity",
     "Op": "SyncOperation",

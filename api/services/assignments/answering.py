@@ -16,9 +16,9 @@ from api.kernel.errors import Conflict, NotFound, PreconditionFailed, Unprocessa
 from api.models import Answer, Assignment, Comment, Reaction, User
 from api.models.base import new_id
 from api.schemas.answer import AnswerIn
-from api.schemas.assignment import CommentOut
+from api.schemas.assignment import AssignmentKind, CommentOut
 from api.services.assignments.answer_rules import check_answer
-from api.services.assignments.delivery import Kind, Owner
+from api.services.assignments.delivery import Owner
 from api.services.assignments.reveal import reveal_if_complete
 from api.services.notifications import notices
 
@@ -91,7 +91,7 @@ def add_extra(
     assignment = Assignment(
         couple_id=owner.couple.id if owner.couple else None,
         solo_user_id=None if owner.couple else owner.user.id,
-        kind=Kind.extra,
+        kind=AssignmentKind.extra,
         exercise_id=exercise.id,
         exercise_version=exercise.current.version,
         local_date=owner.day(now),
