@@ -17,15 +17,13 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, case, func
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
 
 from api.content.catalog import Catalog, ExerciseEntry, JourneyEntry
 from api.kernel import changes
 from api.kernel.days import DEFAULT_DAY_START, local_day
-from api.kernel.db import Database
+from api.kernel.db import Database, dialect_insert
 from api.kernel.errors import ServiceUnavailable
 from api.models import Answer, Assignment, Couple, User
 from api.models.base import new_id
@@ -139,8 +137,7 @@ def _create_day_assignment(
         "space": space,
         "change_seq": seq,
     }
-    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
-    db.execute(insert(Assignment).values(**values).on_conflict_do_nothing())
+    db.execute(dialect_insert(db, Assignment).values(**values).on_conflict_do_nothing())
     return db.exec(select(Assignment).where(Assignment.day_key == day_key)).one()
 
 

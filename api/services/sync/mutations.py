@@ -100,6 +100,7 @@ def apply_one(
     may_check_in: bool,
 ) -> dict[str, Any]:
     mutation_id = str(item.get("id", ""))[:64]
+    # One transaction per mutation, committed here: a rejected one rolls back alone.
     with database.session(write=True) as db:
         # The couple's lock first, as every write takes it (api.services.assignments), and the
         # check for a first result under it: a push of the same mutation from another phone
