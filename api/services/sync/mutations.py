@@ -16,11 +16,13 @@ from api.content.catalog import Catalog
 from api.kernel import changes
 from api.kernel.db import Database
 from api.kernel.errors import AppError, Forbidden, NotFound, field_errors
-from api.models import Answer, AnswerRevision, SyncMutation, User
+from api.models import Answer, AnswerRevision, User
 from api.schemas.answer import AnswerIn, ClientId
 from api.schemas.assignment import CheckInNote, CommentBody, Emoji, Mood
+from api.services import remembered
 from api.services.assignments import answering, checkins, delivery
 from api.services.assignments.reveal import visible_answers
+from api.services.remembered import KeyKind
 
 
 class _Mutation(BaseModel):
@@ -106,9 +108,9 @@ def apply_one(
         # check for a first result under it: a push of the same mutation from another phone
         # waits here for that one to commit, then finds its result.
         changes.lock(db, changes.space_of(user))
-        stored = _stored(db, user.id, mutation_id)
-        if stored is not None:
-            return stored | {"id": mutation_id, "status": "duplicate"}
+        first = _first_result(db, user.id, mutation_id)
+        if first is not None:
+            return first | {"id": mutation_id, "status": "duplicate"}
         try:
             mutation = MUTATION.validate_python(item)
             if isinstance(mutation, CheckInPut) and not may_check_in:
@@ -126,27 +128,32 @@ def apply_one(
         result = outcome.model_dump(mode="json", exclude_none=True)
         if not mutation_id:
             return result | {"id": mutation_id, "status": "rejected", "reason": "id: required"}
-        db.add(
-            SyncMutation(user_id=user.id, mutation_id=mutation_id, result=result, created_at=now)
-        )
         try:
+            remembered.remember(
+                db,
+                user.id,
+                KeyKind.mutation,
+                mutation_id,
+                fingerprint="",
+                status_code=200,
+                body=result,
+                now=now,
+            )
             db.commit()
-        except IntegrityError:  # the same mutation arrived twice at once: the other won
+        except (remembered.KeyTaken, IntegrityError):  # the same mutation twice at once
             db.rollback()
-            return (_stored(db, user.id, mutation_id) or result) | {
+            return (_first_result(db, user.id, mutation_id) or result) | {
                 "id": mutation_id,
                 "status": "duplicate",
             }
     return result | {"id": mutation_id}
 
 
-def _stored(db: Session, user_id: str, mutation_id: str) -> dict[str, Any] | None:
-    found = db.exec(
-        select(SyncMutation).where(
-            SyncMutation.user_id == user_id, SyncMutation.mutation_id == mutation_id
-        )
-    ).first()
-    return None if found is None else dict(found.result) | {"first_status": found.result["status"]}
+def _first_result(db: Session, user_id: str, mutation_id: str) -> dict[str, Any] | None:
+    first = remembered.recall(db, user_id, KeyKind.mutation, mutation_id)
+    if first is None:
+        return None
+    return dict(first.body) | {"first_status": first.body["status"]}
 
 
 def _apply(db: Session, catalog: Catalog, user: User, mutation: Any, now: datetime) -> Outcome:
