@@ -8,7 +8,7 @@ from api.deps import AnswerInPath, Caller, Now, Scoped, SessionDep
 from api.kernel.errors import problem_responses
 from api.schemas.assignment import ReactionIn, ReactionOut
 from api.security.scopes import Scope
-from api.services.assignments import answering
+from api.services.assignments import reactions
 
 router = APIRouter(
     prefix="/v1/answers", tags=["answer"], responses=problem_responses(401, 403, 429)
@@ -28,7 +28,7 @@ def set_reaction(
     db: SessionDep,
     now: Now,
 ) -> ReactionOut:
-    reaction = answering.set_reaction(db, caller.user, answer(caller.user), body.emoji, now)
+    reaction = reactions.set_reaction(db, caller.user, answer(caller.user), body.emoji, now)
     return ReactionOut.model_validate(reaction)
 
 
@@ -42,5 +42,5 @@ def set_reaction(
 def clear_reaction(
     answer: AnswerInPath, caller: Annotated[Caller, Scoped(Scope.answers_write)], db: SessionDep
 ) -> Response:
-    answering.clear_reaction(db, caller.user, answer(caller.user))
+    reactions.clear_reaction(db, caller.user, answer(caller.user))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -29,7 +29,7 @@ from api.schemas.assignment import (
 from api.schemas.pagination import DEFAULT_LIMIT, Cursor, Limit, keyset_page
 from api.security.scopes import Scope
 from api.security.session_cache import Heads
-from api.services.assignments import answering, delivery
+from api.services.assignments import answering, comments, delivery, reactions
 from api.services.assignments.reveal import assignment_out
 
 router = APIRouter(tags=["assignment"], responses=problem_responses(401, 403, 429))
@@ -66,9 +66,9 @@ def _render(
     language: str,
     response: Response,
 ) -> list[AssignmentOut]:
-    reactions = answering.reactions_of(db, [a.id for _, answers in rows for a in answers])
+    shown = reactions.reactions_of(db, [a.id for _, answers in rows for a in answers])
     rendered = [
-        assignment_out(user.id, assignment, answers, reactions, catalog, language)
+        assignment_out(user.id, assignment, answers, shown, catalog, language)
         for assignment, answers in rows
     ]
     response.headers["Content-Language"] = language
@@ -345,11 +345,11 @@ def list_comments(
     page, next_cursor = keyset_page(
         cursor,
         (datetime, str),
-        lambda after, count: answering.comments_of(db, found, after, count),
+        lambda after, count: comments.comments_of(db, found, after, count),
         lambda c: [c.created_at.isoformat(), c.id],
         limit,
     )
-    return CommentPage(items=[answering.comment_out(c) for c in page], next_cursor=next_cursor)
+    return CommentPage(items=[comments.comment_out(c) for c in page], next_cursor=next_cursor)
 
 
 @router.post(
@@ -368,5 +368,5 @@ def add_comment(
     idempotency: IdempotencyDep,
 ) -> CommentOut:
     found = assignment(caller.user)
-    comment = answering.add_comment(db, caller.user, found, body.id, body.body, now)
-    return idempotency.remember(answering.comment_out(comment), status.HTTP_201_CREATED)
+    comment = comments.add_comment(db, caller.user, found, body.id, body.body, now)
+    return idempotency.remember(comments.comment_out(comment), status.HTTP_201_CREATED)

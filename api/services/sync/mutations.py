@@ -20,7 +20,7 @@ from api.models import Answer, AnswerRevision, User
 from api.schemas.answer import AnswerIn, ClientId
 from api.schemas.assignment import CheckInNote, CommentBody, Emoji, Mood
 from api.services import remembered
-from api.services.assignments import answering, checkins, delivery
+from api.services.assignments import answering, checkins, comments, delivery, reactions
 from api.services.assignments.reveal import visible_answers
 from api.services.remembered import KeyKind
 
@@ -167,13 +167,13 @@ def _apply(db: Session, catalog: Catalog, user: User, mutation: Any, now: dateti
             pass  # deleting what is already gone changes nothing, and is no error
     elif isinstance(mutation, CommentAdd):
         assignment = answering.assignment_for(db, user, mutation.assignment_id)
-        answering.add_comment(db, user, assignment, mutation.comment_id, mutation.body, now)
+        comments.add_comment(db, user, assignment, mutation.comment_id, mutation.body, now)
     elif isinstance(mutation, ReactionSet):
         answer = answering.visible_answer(db, user, mutation.answer_id)
-        answering.set_reaction(db, user, answer, mutation.emoji, now)
+        reactions.set_reaction(db, user, answer, mutation.emoji, now)
     elif isinstance(mutation, ReactionClear):
         answer = answering.visible_answer(db, user, mutation.answer_id)
-        answering.clear_reaction(db, user, answer)
+        reactions.clear_reaction(db, user, answer)
     else:
         owner = delivery.owner_of(db, user)
         checkins.put_checkin(
@@ -193,7 +193,7 @@ def _put_answer(
     """Last write wins between one person's devices; a stale one is reported, and the text
     it overwrote is kept in the answer's revisions. A stale edit loses to a delete."""
     assignment = answering.assignment_for(db, user, mutation.assignment_id)
-    answering.lock_couple(db, assignment)
+    changes.lock_couple(db, assignment)
     mine = db.exec(
         select(Answer).where(Answer.assignment_id == assignment.id, Answer.user_id == user.id)
     ).first()

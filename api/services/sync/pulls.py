@@ -21,7 +21,7 @@ from api.models import Answer, Assignment, CheckIn, Comment, Couple, Reaction, T
 from api.schemas.answer import AnswerOut
 from api.schemas.assignment import CheckInOut, ReactionOut
 from api.schemas.pagination import decode_cursor, encode_cursor
-from api.services.assignments import answering, reveal
+from api.services.assignments import comments, reveal
 
 SYNCED_ROWS: tuple[type[Assignment | Answer | Comment | Reaction | CheckIn], ...] = (
     Assignment,
@@ -178,7 +178,7 @@ def _render_row(row: Any, shown: dict[str, AnswerOut]) -> dict[str, Any]:
         }
     # Comments, reactions and check-ins: the same bodies REST answers with.
     if isinstance(row, Comment):
-        return answering.comment_out(row).model_dump(mode="json")
+        return comments.comment_out(row).model_dump(mode="json")
     if isinstance(row, Reaction):
         return ReactionOut.model_validate(row).model_dump(mode="json")
     if isinstance(row, CheckIn):
