@@ -246,7 +246,6 @@ class TestCost:
             counts.append(count_statements(app, lambda c=cursor, t=a: pull(client, t, c)))
         assert counts[0] == counts[1]
 
-
     def test_a_client_at_the_head_costs_no_more_than_its_session_check(
         self, client: TestClient, app: FastAPI
     ) -> None:
