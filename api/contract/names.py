@@ -174,11 +174,12 @@ def _type_the_discriminator(schemas: dict[str, Any], union: dict[str, Any]) -> N
 
 
 def _declare_the_base(schemas: dict[str, Any], union: dict[str, Any]) -> None:
-    """`{union}Base`: what every variant has (the discriminator), each variant an `allOf` of it.
-    Generators that model a union by inheritance read it: Kotlin with moshi makes the base an
-    interface every variant implements (tools/contract/kotlin-moshi.yaml types the union by
-    it), where the `oneOf` alone gives an interface no variant implements. The variants keep
-    their own properties, so `oneOf` clients and validators read them as before."""
+    """`{union}Base`: what every variant has (the discriminator); each variant is an `allOf` of
+    it and of its own fields. Generators that model a union by inheritance read it: Kotlin with
+    moshi makes the base an interface every variant implements (tools/contract/kotlin-moshi.yaml
+    types the union by it), where the `oneOf` alone gives an interface no variant implements.
+    A variant's own fields stay whole in its second part (closed, the discriminator a `const`),
+    so `oneOf` clients and validators read the union as before."""
     name = union["title"] + "Base"
     tag_name = union["discriminator"]["propertyName"]
     variants = [
@@ -196,7 +197,9 @@ def _declare_the_base(schemas: dict[str, Any], union: dict[str, Any]) -> None:
         ),
     }
     for variant in variants:
-        schemas[variant]["allOf"] = [{"$ref": SCHEMAS + name}]
+        own = schemas[variant]
+        kept = {key: own.pop(key) for key in ("title", "description") if key in own}
+        schemas[variant] = kept | {"allOf": [{"$ref": SCHEMAS + name}, own]}
 
 
 def name_enums(document: dict[str, Any]) -> None:
