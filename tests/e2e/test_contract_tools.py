@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -243,3 +244,24 @@ def test_the_readme_stories_name_what_is_generated(
         assert re.search(rf"\bfunc {name}\(|\bfun {name}\(", source), f"{language}: no {name}()"
     for name in cases:
         assert f"case {name}(" in source, f"{language}: no case {name}"
+    for name, argument in built_with(code):
+        model = next(generated[client][0].rglob(f"{name}{suffix}"))
+        declared = re.search(rf"\b(?:val|var) {argument}:", model.read_text(encoding="utf-8"))
+        assert declared, f"{language}: {name} has no {argument}"
+
+
+def built_with(code: str) -> Iterator[tuple[str, str]]:
+    """(type, argument) for each argument named in building a type: `Type(argument = ...)` in
+    Kotlin, `Type(argument: ...)` in Swift."""
+    for found in re.finditer(r"\b([A-Z][A-Za-z]+)\(", code):
+        depth, start = 0, found.end()
+        for end in range(start, len(code)):
+            depth += {"(": 1, ")": -1}.get(code[end], 0)
+            if depth < 0:
+                break
+        inner = code[start:end]
+        # Only the arguments of this call, not of the calls inside it.
+        while re.search(r"\([^()]*\)", inner):
+            inner = re.sub(r"\([^()]*\)", "", inner)
+        for argument in re.findall(r"(?:^|,)\s*(\w+)\s*(?:=|:)(?!:)", inner):
+            yield found.group(1), argument
