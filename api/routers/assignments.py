@@ -6,12 +6,20 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
+from pydantic import TypeAdapter
 from sqlmodel import Session
 
 from api.content.catalog import Catalog
 from api.deps import AssignmentInPath, Caller, Now, RuntimeDep, Scoped, SessionDep
-from api.edge.conditional import IfNoneMatch, check_modified, conditional_responses, tag
+from api.edge.conditional import (
+    IfNoneMatch,
+    Rendered,
+    check_modified,
+    conditional_responses,
+    tag,
+)
 from api.edge.idempotency import IdempotencyDep
+from api.edge.runtime import Runtime
 from api.kernel.db import in_one_trip
 from api.kernel.errors import Unprocessable, problem_responses
 from api.models import Answer, Assignment, User
@@ -58,6 +66,9 @@ async def if_match_version(
     return int(found.group(1))
 
 
+_ASSIGNMENT_JSON = TypeAdapter(AssignmentOut)
+
+
 def _render(
     db: Session,
     user: User,
@@ -80,14 +91,18 @@ def _with_answers(db: Session, found: list[Assignment]) -> list[tuple[Assignment
     return [(a, [x for x in answers if x.assignment_id == a.id]) for a in found]
 
 
-def _etag(response: Response, rendered: AssignmentOut, digest: str | None = None) -> None:
-    """The answer's version as the ETag of a write; with the digest of a conditional read,
-    the read's tag, which carries the version for If-Match (0: not answered)."""
+def _etag(response: Response, rendered: AssignmentOut) -> None:
+    """The answer's version as the ETag of a write."""
+    if rendered.my_answer is not None:
+        response.headers["ETag"] = f'"{rendered.my_answer.version}"'
+
+
+def _keep(runtime: Runtime, digest: str, rendered: AssignmentOut, language: str) -> Rendered:
+    """A conditional read's body, rendered to JSON once and kept under its digest. Its tag
+    carries the caller's answer version for If-Match (0: not answered)."""
     version = 0 if rendered.my_answer is None else rendered.my_answer.version
-    if digest is not None:
-        response.headers["ETag"] = tag(digest, version)
-    elif rendered.my_answer is not None:
-        response.headers["ETag"] = f'"{version}"'
+    headers = {"ETag": tag(digest, version), "Content-Language": language}
+    return runtime.rendered.keep(digest, Rendered(_ASSIGNMENT_JSON.dump_json(rendered), headers))
 
 
 def _render_one(
@@ -97,14 +112,11 @@ def _render_one(
     catalog: Catalog,
     language: str,
     response: Response,
-    answers: list[Answer] | None = None,
-    digest: str | None = None,
+    answers: list[Answer],
 ) -> AssignmentOut:
-    """One assignment with the answers `user` may see (its answers are read unless given),
-    and its ETag."""
-    rows = _with_answers(db, [found]) if answers is None else [(found, answers)]
-    rendered = _render(db, user, rows, catalog, language, response)[0]
-    _etag(response, rendered, digest)
+    """One assignment with the answers `user` may see, and its ETag."""
+    rendered = _render(db, user, [(found, answers)], catalog, language, response)[0]
+    _etag(response, rendered)
     return rendered
 
 
@@ -138,6 +150,7 @@ _CONDITIONAL = (
         + "\n\n"
         + _CONDITIONAL.lstrip()
     ),
+    response_model=AssignmentOut,
     responses={**conditional_responses(), **problem_responses(401, 503)},
 )
 async def today(
@@ -149,7 +162,7 @@ async def today(
     now: Now,
     response: Response,
     if_none_match: IfNoneMatch = None,
-) -> AssignmentOut:
+) -> Response:
     owner = delivery.Owner(caller.couple, caller.user)
     day = owner.day(now)
 
@@ -157,13 +170,17 @@ async def today(
         # The day is in it: at the couple's midnight today is another assignment, unmade yet.
         return runtime.etags.digest("today", caller.user.id, heads, language, day)
 
-    check_modified(if_none_match, digest_at(caller.heads), {"Content-Language": language})
+    asked = digest_at(caller.heads)
+    check_modified(if_none_match, asked, {"Content-Language": language})
+    kept = runtime.rendered.get(asked)
+    if kept is not None:
+        return kept.response()
 
-    def work() -> AssignmentOut:
+    def work() -> Response:
         found = delivery.day_assignment(db, runtime.database, catalog, owner, now)
         rendered = _render(db, caller.user, [found], catalog, language, response)[0]
-        _etag(response, rendered, digest_at(_heads_showing(caller, found[0])))
-        return rendered
+        digest = digest_at(_heads_showing(caller, found[0]))
+        return _keep(runtime, digest, rendered, language).response()
 
     return await in_one_trip(db, work)
 
@@ -240,6 +257,7 @@ def create(
         "Yours or your current couple's, with the answers you may see under the reveal rule."
         + _CONDITIONAL
     ),
+    response_model=AssignmentOut,
     responses={**conditional_responses(), **problem_responses(401, 404)},
 )
 async def get(
@@ -251,16 +269,20 @@ async def get(
     language: Language,
     response: Response,
     if_none_match: IfNoneMatch = None,
-) -> AssignmentOut:
+) -> Response:
     # Keyed: a tag for an id the caller may not see cannot be made, so no 304 tells it exists.
     digest = runtime.etags.digest(
         "assignment", caller.user.id, caller.heads, language, assignment.object_id
     )
     check_modified(if_none_match, digest, {"Content-Language": language})
+    kept = runtime.rendered.get(digest)
+    if kept is not None:
+        return kept.response()
 
-    def work() -> AssignmentOut:
-        found = assignment(caller.user)
-        return _render_one(db, caller.user, found, catalog, language, response, digest=digest)
+    def work() -> Response:
+        rows = _with_answers(db, [assignment(caller.user)])
+        rendered = _render(db, caller.user, rows, catalog, language, response)[0]
+        return _keep(runtime, digest, rendered, language).response()
 
     return await in_one_trip(db, work)
 
