@@ -118,6 +118,19 @@ def check_modified(
             raise NotModified(f'W/"{opaque}"', headers)
 
 
+def kept_or_not_modified(
+    rendered: RenderedReads,
+    if_none_match: str | None,
+    digest: str,
+    headers: dict[str, str] | None = None,
+) -> Response | None:
+    """The start of every conditional read: a 304 when the caller's tag still holds, else the
+    body kept under `digest` if this process has one, else None (render it, then `keep`)."""
+    check_modified(if_none_match, digest, headers)
+    kept = rendered.get(digest)
+    return None if kept is None else kept.response()
+
+
 async def _not_modified(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, NotModified)
     headers = {"ETag": exc.etag, **exc.headers}

@@ -14,8 +14,8 @@ from api.deps import AssignmentInPath, Caller, Now, RuntimeDep, Scoped, SessionD
 from api.edge.conditional import (
     IfNoneMatch,
     Rendered,
-    check_modified,
     conditional_responses,
+    kept_or_not_modified,
     tag,
 )
 from api.edge.idempotency import IdempotencyDep
@@ -171,10 +171,11 @@ async def today(
         return runtime.etags.digest("today", caller.user.id, heads, language, day)
 
     asked = digest_at(caller.heads)
-    check_modified(if_none_match, asked, {"Content-Language": language})
-    kept = runtime.rendered.get(asked)
+    kept = kept_or_not_modified(
+        runtime.rendered, if_none_match, asked, {"Content-Language": language}
+    )
     if kept is not None:
-        return kept.response()
+        return kept
 
     def work() -> Response:
         found = delivery.day_assignment(db, runtime.database, catalog, owner, now)
@@ -274,10 +275,11 @@ async def get(
     digest = runtime.etags.digest(
         "assignment", caller.user.id, caller.heads, language, assignment.object_id
     )
-    check_modified(if_none_match, digest, {"Content-Language": language})
-    kept = runtime.rendered.get(digest)
+    kept = kept_or_not_modified(
+        runtime.rendered, if_none_match, digest, {"Content-Language": language}
+    )
     if kept is not None:
-        return kept.response()
+        return kept
 
     def work() -> Response:
         rows = _with_answers(db, [assignment(caller.user)])

@@ -237,6 +237,24 @@ class TestBodiesKeptInMemory:
         assert seen(a)["partner_answer"] == seen(b)["my_answer"]
         assert seen(b)["partner_answer"] == seen(a)["my_answer"]
 
+    def test_the_couple_as_each_partner_sees_it_and_after_a_rename(
+        self, client: TestClient
+    ) -> None:
+        a, b = make_couple(client)
+
+        def partner_seen_by(tokens: dict[str, Any]) -> str:
+            first, again = (client.get("/v1/couple", headers=bearer(tokens)) for _ in range(2))
+            assert first.json() == again.json()
+            assert first.headers["etag"] == again.headers["etag"]
+            name: str = again.json()["partner"]["display_name"]
+            return name
+
+        before = (partner_seen_by(a), partner_seen_by(b))
+        assert before[0] != before[1]
+        renamed = client.patch("/v1/me", json={"display_name": "Renamed"}, headers=bearer(b))
+        assert renamed.status_code == 200
+        assert (partner_seen_by(a), partner_seen_by(b)) == ("Renamed", before[1])
+
     def test_a_kept_body_costs_no_more_than_the_session_check(
         self, client: TestClient, app: FastAPI
     ) -> None:
