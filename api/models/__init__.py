@@ -8,7 +8,7 @@ from api.models.couple import Couple, CoupleMember, Invite
 from api.models.idempotency import IdempotencyRecord
 from api.models.notification import Device, Notification, NotificationKind
 from api.models.ritual import Appreciation, AppreciationReaction, Nudge, Pause, Pulse
-from api.models.sync import AnswerRevision, SyncMutation, Tombstone
+from api.models.sync import AnswerRevision, Tombstone
 from api.models.token import ApiToken
 
 __all__ = [
@@ -19,7 +19,6 @@ __all__ = [
     "Pause",
     "Pulse",
     "AnswerRevision",
-    "SyncMutation",
     "Tombstone",
     "ApiToken",
     "Assignment",

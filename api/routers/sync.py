@@ -65,15 +65,22 @@ async def pull(
     def read() -> PullOut:
         with runtime.database.snapshot() as db:
             pulled = pulls.pull(db, caller.user, cursor, limit)
-        return PullOut(
-            changes=[ChangeOut.model_validate(change) for change in pulled.changes],
-            cursor=pulled.cursor,
-            has_more=pulled.has_more,
-            reset=pulled.reset,
-        )
+        return _out(pulled)
 
-    # One trip to the threadpool for all of it (see api.db.in_one_trip).
+    current = pulls.already_current(caller.user, caller.heads, cursor)
+    if current is not None:
+        return _out(current)
+    # One trip to the threadpool for all of it (see api.kernel.db.in_one_trip).
     return await run_in_threadpool(read)
+
+
+def _out(pulled: pulls.Pulled) -> PullOut:
+    return PullOut(
+        changes=[ChangeOut.model_validate(change) for change in pulled.changes],
+        cursor=pulled.cursor,
+        has_more=pulled.has_more,
+        reset=pulled.reset,
+    )
 
 
 @router.post(
