@@ -27,7 +27,7 @@ from api.security.api_tokens import digest, is_api_token
 from api.security.jwt import InvalidToken
 from api.security.rate_limit import note_quota
 from api.security.scopes import DESCRIPTIONS as SCOPE_DESCRIPTIONS
-from api.security.scopes import Scope, grantable_scopes
+from api.security.scopes import Scope, grantable_scopes, missing_scopes_detail
 from api.security.session_cache import Heads, Identity
 from api.services.accounts import sessions, tokens
 from api.services.assignments import answering
@@ -182,11 +182,7 @@ async def require_scopes(
 ) -> Caller:
     missing = sorted(set(required.scopes) - caller.scopes)
     if missing:
-        named = ", ".join(missing)
-        who = "only admins hold" if Scope.content_write in missing else "this token lacks"
-        raise Forbidden(
-            f"This needs the {named} scope, which {who}.", extra={"missing_scopes": missing}
-        )
+        raise Forbidden(missing_scopes_detail(missing), extra={"missing_scopes": missing})
     return caller
 
 

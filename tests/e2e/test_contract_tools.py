@@ -173,10 +173,31 @@ fun kinds(page: ExercisePage): List<ExerciseType> = page.items.map { it.type }
 fun stale(problem: StaleAnswerProblem): ExerciseType? = problem.current?.type
 fun push(mutations: List<SyncMutationBase>) = SyncPush(mutations = mutations)
 fun where(problem: ValidationProblem): List<String> = problem.errors.flatMap { it.loc }
+fun missing(problem: ScopeProblem): List<Scope> = problem.missingScopes
+fun kept(result: SyncMutationResult): AnswerContentBase? = result.overwritten
+fun firstTime(result: SyncMutationResult): SyncMutationStatus? = result.firstStatus
 """
 # Debian's kotlinc is 1.3: the two calls of newer Kotlin in the enums' decode() are spelled as
 # 1.3 spells them, and nothing else is touched.
 OLD_KOTLIN = {".lowercase()": ".toLowerCase()", "entries.firstOrNull": "values().firstOrNull"}
+
+
+def compile_kotlin(models: list[Path], beside: dict[str, str], where: Path) -> None:
+    """Compiles `models`, as Debian's kotlinc 1.3 reads them, with the files in `beside`."""
+    sources = where / "src"
+    sources.mkdir()
+    for model in models:
+        code = model.read_text(encoding="utf-8")
+        for new, old in OLD_KOTLIN.items():
+            code = code.replace(new, old)
+        (sources / model.name).write_text(code, encoding="utf-8")
+    for name, code in beside.items():
+        (sources / name).write_text(code, encoding="utf-8")
+    said = run(
+        ["kotlinc", "-nowarn", *sorted(sources.glob("*.kt")), "-d", where / "classes"],
+        timeout=600,
+    )
+    assert "error:" not in said, said
 
 
 @needs_tools
@@ -184,25 +205,75 @@ OLD_KOTLIN = {".lowercase()": ".toLowerCase()", "entries.firstOrNull": "values()
 def test_moshi_models_compile_as_an_app_uses_them(
     generated: dict[str, tuple[Path, str]], tmp_path: Path
 ) -> None:
-    sources = tmp_path / "src"
-    sources.mkdir()
-    for model in (generated["kotlin-moshi"][0] / MODELS).glob("*.kt"):
-        code = model.read_text(encoding="utf-8")
-        for new, old in OLD_KOTLIN.items():
-            code = code.replace(new, old)
-        (sources / model.name).write_text(code, encoding="utf-8")
-    (sources / "Moshi.kt").write_text(MOSHI_ANNOTATIONS, encoding="utf-8")
     each_variant = "".join(
         f"fun as{variant}(value: {variant}): {union}Base = value\n"
         for union, (_, variants) in unions().items()
         for variant in variants.values()
     )
-    (sources / "Uses.kt").write_text(USES + each_variant, encoding="utf-8")
-    said = run(
-        ["kotlinc", "-nowarn", *sorted(sources.glob("*.kt")), "-d", tmp_path / "classes"],
-        timeout=600,
-    )
-    assert "error:" not in said, said
+    models = sorted((generated["kotlin-moshi"][0] / MODELS).glob("*.kt"))
+    beside = {"Moshi.kt": MOSHI_ANNOTATIONS, "Uses.kt": USES + each_variant}
+    compile_kotlin(models, beside, tmp_path)
+
+
+@needs_tools
+@pytest.mark.parametrize("client", ["kotlin-moshi", "kotlin-kotlinx"])
+def test_no_kotlin_model_is_a_map(generated: dict[str, tuple[Path, str]], client: str) -> None:
+    """A schema that admits members it does not name (`additionalProperties: true`) makes a
+    model extend HashMap: with kotlinx-serialization `HashMap<String, kotlin.Any>()()`, which
+    does not compile, and never a plain data class. Problems and sync results name theirs."""
+    source = generated_source(generated[client][0] / MODELS, ".kt")
+    assert "HashMap" not in source
+    for model in ("Problem", "ValidationProblem", "ScopeProblem", "StaleAnswerProblem"):
+        code = (generated[client][0] / MODELS / f"{model}.kt").read_text(encoding="utf-8")
+        assert re.search(rf"^data class {model} \($", code, re.MULTILINE), model
+
+
+# kotlinx-serialization's annotations, for compiling the models without Gradle and the
+# compiler plugin: only their names and where they may stand matter.
+KOTLINX_ANNOTATIONS = """\
+package kotlinx.serialization
+
+import kotlin.annotation.AnnotationTarget.*
+
+@Target(CLASS, PROPERTY, VALUE_PARAMETER, TYPE) annotation class Serializable
+@Target(CLASS, PROPERTY, VALUE_PARAMETER) annotation class SerialName(val value: String)
+@Target(CLASS, PROPERTY, VALUE_PARAMETER, TYPE) annotation class Contextual
+"""
+# A union's sealed interface needs the serialization runtime and Kotlin 1.5's value classes:
+# the models that refer to one compile here against a stand-in of its name.
+KOTLINX_UNION = "package app.attune.client.models\n\ninterface AnswerContent\n"
+KOTLINX_MODELS = (
+    *("Problem", "ValidationProblem", "FieldError", "StaleAnswerProblem", "ScopeProblem"),
+    *("Scope", "SyncMutationResult", "SyncMutationStatus", "Answer"),
+)
+KOTLINX_USES = """\
+package app.attune.check
+
+import app.attune.client.models.*
+
+fun said(problem: Problem): String = problem.detail
+fun where(problem: ValidationProblem): List<String> = problem.errors.flatMap { it.loc }
+fun stale(problem: StaleAnswerProblem): Int? = problem.currentVersion
+fun missing(problem: ScopeProblem): List<Scope> = problem.missingScopes
+fun kept(result: SyncMutationResult): AnswerContent? = result.overwritten
+fun mine(result: SyncMutationResult): Int? = result.answer?.version
+fun firstTime(result: SyncMutationResult): SyncMutationStatus? = result.firstStatus
+"""
+
+
+@needs_tools
+@pytest.mark.skipif(not shutil.which("kotlinc"), reason="needs kotlinc (Debian's `kotlin`)")
+def test_kotlinx_problems_and_sync_results_compile(
+    generated: dict[str, tuple[Path, str]], tmp_path: Path
+) -> None:
+    folder = generated["kotlin-kotlinx"][0] / MODELS
+    models = [folder / f"{model}.kt" for model in KOTLINX_MODELS]
+    beside = {
+        "Kotlinx.kt": KOTLINX_ANNOTATIONS,
+        "AnswerContent.kt": KOTLINX_UNION,
+        "Uses.kt": KOTLINX_USES,
+    }
+    compile_kotlin(models, beside, tmp_path)
 
 
 README = REPO / "README.md"

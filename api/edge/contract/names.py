@@ -84,6 +84,7 @@ ENUM_NAMES = {
     "Entity": "SyncEntity",
     "Op": "SyncOperation",
     "Status": "SyncMutationStatus",
+    "First Status": "SyncMutationStatus",
 }
 UNION_DESCRIPTIONS = {
     "AnswerContent": "An answer's content, one shape per exercise type; `type` tells which.",
