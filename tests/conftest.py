@@ -13,7 +13,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
-from api.clock import FrozenClock
 from api.config import Settings
 from api.content.loader import load_content
 from api.db import migrate
@@ -22,6 +21,7 @@ from api.models import metadata
 from api.models.content import CONTENT_TABLES
 from tests.databases import ENGINE, fresh_database
 from tests.mailbox import Mailbox, SmtpServer, free_port
+from tests.support import FrozenClock
 
 
 def pytest_report_header() -> str:

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from tests.factories import PASSWORD, api_token, bearer, link, login, register, token_bearer
 from tests.mailbox import Mailbox
-from tests.routers.test_auth import assert_problem
+from tests.support import assert_problem
 
 
 def test_unknown_route(client: TestClient) -> None:

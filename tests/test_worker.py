@@ -18,7 +18,6 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
-from api.clock import FrozenClock
 from api.config import Settings
 from api.models import Notification, NotificationKind
 from api.services import mails, outbox
@@ -27,6 +26,7 @@ from api.services.outbox import MAX_BACKOFF, RetryPolicy
 from api.worker import Worker
 from tests.factories import answer, bearer, make_couple, register, today
 from tests.receiver import Receiver
+from tests.support import FrozenClock
 
 SECRET = "webhook-secret-of-at-least-32-bytes!"
 DEVICE_TOKEN = "apns-device-token-that-must-not-be-logged"

@@ -3,25 +3,13 @@
 from datetime import timedelta
 from typing import Any
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from api.clock import FrozenClock
 from tests.concurrency.calls import Call, at_once
 from tests.factories import PASSWORD, bearer, login, register
 from tests.mailbox import Mailbox
-
-PROBLEM = "application/problem+json"
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body: dict[str, Any] = response.json()
-    assert {"type", "title", "status", "detail"} <= body.keys()
-    assert body["status"] == status
-    return body
+from tests.support import FrozenClock, assert_problem
 
 
 class TestRegister:

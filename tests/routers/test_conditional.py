@@ -9,7 +9,6 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.clock import FrozenClock
 from tests.factories import (
     answer,
     bearer,
@@ -19,6 +18,7 @@ from tests.factories import (
     renewed,
     sample_answer,
 )
+from tests.support import FrozenClock
 
 pytestmark = pytest.mark.usefixtures("content")
 

@@ -12,14 +12,13 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.clock import FrozenClock
 from api.models import User
 from api.schemas.answer import AnswerIn
 from api.services import assignments
 from api.services.changes import couple_space, solo_space
 from api.services.delivery import is_light_day
 from tests.factories import answer, bearer, make_couple, register, sample_answer, today
-from tests.routers.test_content import walk
+from tests.support import FrozenClock, walk
 
 pytestmark = pytest.mark.usefixtures("content")
 

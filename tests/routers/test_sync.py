@@ -9,56 +9,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from tests.factories import answer, bearer, make_couple, open_assignment, register, today
-from tests.routers.test_auth import assert_problem
-from tests.routers.test_today import count_statements
+from tests.support import assert_problem, count_statements, pull, pull_all, push, replay
 
 pytestmark = pytest.mark.usefixtures("content")
-
-
-def pull(
-    client: TestClient, tokens: dict[str, Any], cursor: str | None = None, **params: Any
-) -> dict[str, Any]:
-    query = params | ({"cursor": cursor} if cursor else {})
-    response = client.get("/v1/sync", params=query, headers=bearer(tokens))
-    assert response.status_code == 200, response.text
-    assert response.headers["cache-control"] == "no-store"
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def pull_all(
-    client: TestClient, tokens: dict[str, Any], cursor: str | None = None, limit: int = 100
-) -> tuple[list[dict[str, Any]], str]:
-    changes: list[dict[str, Any]] = []
-    while True:
-        page = pull(client, tokens, cursor, limit=limit)
-        changes += page["changes"]
-        cursor = page["cursor"]
-        if not page["has_more"]:
-            return changes, cursor
-
-
-def push(
-    client: TestClient, tokens: dict[str, Any], *mutations: dict[str, Any]
-) -> list[dict[str, Any]]:
-    response = client.post("/v1/sync", json={"mutations": list(mutations)}, headers=bearer(tokens))
-    assert response.status_code == 200, response.text
-    results: list[dict[str, Any]] = response.json()["results"]
-    return results
-
-
-def replay(
-    changes: list[dict[str, Any]], state: dict[tuple[str, str], Any] | None = None
-) -> dict[tuple[str, str], Any]:
-    """What a client holds after applying the changes in order."""
-    state = dict(state or {})
-    for change in changes:
-        key = (change["entity"], change["id"])
-        if change["op"] == "delete":
-            state.pop(key, None)
-        else:
-            state[key] = change["data"]
-    return state
 
 
 class TestPull:

@@ -16,7 +16,7 @@ from api.config import Settings
 from api.main import create_app
 from tests.conftest import _empty_tables
 from tests.factories import bearer, make_couple, register
-from tests.routers.test_content_management import make_admin
+from tests.support import make_admin
 
 SEED = 20261126
 # Bounded so that CI stays fast; raise it (ATTUNE_FUZZ_EXAMPLES=500) to search deeper.

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from sqlalchemy import Engine, event
 
 from tests.factories import PASSWORD, sample_answer
-from tests.routers.test_auth import assert_problem
+from tests.support import assert_problem
 
 pytestmark = pytest.mark.usefixtures("content")
 

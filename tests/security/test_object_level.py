@@ -17,7 +17,6 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-from api.clock import FrozenClock
 from api.main import create_app
 from tests.conftest import _empty_tables, make_settings
 from tests.factories import (
@@ -32,6 +31,7 @@ from tests.factories import (
 )
 from tests.mailbox import SmtpServer
 from tests.security.routes import call, route_table
+from tests.support import FrozenClock
 
 
 @dataclass

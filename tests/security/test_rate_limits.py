@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from tests.conftest import _empty_tables
 from tests.factories import PASSWORD, api_token, bearer, login, register, token_bearer
 from tests.mailbox import free_port
-from tests.routers.test_auth import assert_problem
+from tests.support import assert_problem
 
 REDIS_URL = os.environ.get("ATTUNE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 ROOT = Path(__file__).resolve().parents[2]
