@@ -1,8 +1,9 @@
-"""Fixtures: a migrated database per session, a fresh app per test, a real SMTP server."""
+"""Fixtures: a migrated database per session with the shipped content, one app per session
+that each test gets with a runtime of its own, a real SMTP server."""
 
 import threading
 import time
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,18 +11,19 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
-from sqlmodel import Session
 
-from api.config import Settings
-from api.content.loader import load_content
 from api.db import migrate
 from api.main import create_app
-from api.models import metadata
-from api.models.content import CONTENT_TABLES
+from api.runtime import Runtime
 from tests.databases import ENGINE, fresh_database
 from tests.mailbox import Mailbox, SmtpServer, free_port
-from tests.support import FrozenClock
+from tests.support import (
+    FrozenClock,
+    close_tests_engine,
+    empty_tables,
+    make_settings,
+    reload_content,
+)
 
 
 def pytest_report_header() -> str:
@@ -33,6 +35,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with fresh_database(tmp_path_factory.mktemp("db")) as url:
         migrate(url)
         yield url
+        close_tests_engine(url)
 
 
 @pytest.fixture(scope="session")
@@ -54,64 +57,64 @@ def clock() -> FrozenClock:
     return FrozenClock(datetime.now(UTC).replace(microsecond=0))
 
 
-def make_settings(database_url: str, smtp_port: int, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "env": "test",
-        "database_url": database_url,
-        "mail_backend": "smtp",
-        "smtp_port": smtp_port,
-        # Cheap Argon2 so the suite stays fast; production parameters are tested on their own.
-        "argon2_memory_kib": 1024,
-        "argon2_time_cost": 1,
-        "db_pool_size": 10,
-        "jwt_keys": {"test-1": "t" * 40},
-        # A test makes hundreds of requests a minute from one address; the general quotas are
-        # tested on their own (tests/security/test_rate_limits.py).
-        "api_limit_per_address": "100000/minute",
-        "api_limit_per_credential": "100000/minute",
-    }
-    values.update(overrides)
-    return Settings.model_validate(values)
-
-
 @pytest.fixture
 def settings_overrides() -> dict[str, Any]:
     """Override in a test module or with @pytest.mark.parametrize to change settings."""
     return {}
 
 
+@pytest.fixture(scope="session")
+def _shared_app(database_url: str, smtp: SmtpServer) -> FastAPI:
+    """The app of every test with the default settings. FastAPI prepares a route for matching
+    the first time a request meets it in an app, which cost a test that made its own app
+    0.1 to 0.2 s; what a test may change (settings, clock, database engines, caches, rate
+    windows: the runtime) is made anew for each test by `app`."""
+    return create_app(make_settings(database_url, smtp.port))
+
+
+@pytest.fixture(scope="session")
+def _closing() -> Iterator[list[threading.Thread]]:
+    """Runtimes of finished tests being closed: on PostgreSQL closing one waits up to 0.2 s
+    for its NOTIFY listener to stop (api/realtime.py), so the next test runs meanwhile."""
+    threads: list[threading.Thread] = []
+    yield threads
+    for thread in threads:
+        thread.join()
+
+
 @pytest.fixture
 def app(
+    request: pytest.FixtureRequest,
     database_url: str,
     smtp: SmtpServer,
     clock: FrozenClock,
     settings_overrides: dict[str, Any],
+    _closing: list[threading.Thread],
 ) -> Iterator[FastAPI]:
-    application = create_app(make_settings(database_url, smtp.port, **settings_overrides), clock)
+    """The app under test, on the session database emptied of all but the content after the
+    test. Its own app for a test that changes settings or is marked `own_app`; else the shared
+    app with a new runtime."""
+    settings = make_settings(database_url, smtp.port, **settings_overrides)
+    shared = not settings_overrides and request.node.get_closest_marker("own_app") is None
+    if shared:
+        application = request.getfixturevalue("_shared_app")
+        application.state.runtime = Runtime.from_settings(settings, clock)
+    else:
+        application = create_app(settings, clock)
+    shape = _shape(application)
     yield application
-    application.state.runtime.database.dispose()
-    _empty_tables(database_url)
+    runtime: Runtime = application.state.runtime
+    for earlier in _closing:
+        earlier.join()
+    _closing[:] = [threading.Thread(target=runtime.database.dispose, name="closing-runtime")]
+    _closing[0].start()
+    empty_tables(database_url)
+    assert not shared or _shape(application) == shape, "this test changes its app: mark it own_app"
 
 
-def _empty_tables(database_url: str, names: Collection[str] | None = None) -> None:
-    """Empty the named tables; by default every table but the content, which is kept (see
-    `content`)."""
-    engine = create_engine(database_url)
-    with engine.begin() as connection:
-        for table in reversed(metadata.sorted_tables):
-            if table.name in (names or metadata.tables.keys() - CONTENT_TABLES):
-                connection.execute(text(f'DELETE FROM "{table.name}"'))
-    engine.dispose()
-
-
-def reload_content(database_url: str) -> None:
-    """The session database's content, back to exactly the shipped files."""
-    _empty_tables(database_url, CONTENT_TABLES)
-    engine = create_engine(database_url)
-    with Session(engine) as db:
-        load_content(db, datetime.now(UTC))
-        db.commit()
-    engine.dispose()
+def _shape(app: FastAPI) -> tuple[int, int, int]:
+    """What a test could change in the shared app itself, which the next tests would meet."""
+    return len(app.router.routes), len(app.user_middleware), len(app.dependency_overrides)
 
 
 @pytest.fixture(scope="session")

@@ -51,6 +51,7 @@ def test_wrong_types_in_query_and_body(client: TestClient) -> None:
     assert_problem(response, 422)
 
 
+@pytest.mark.own_app
 def test_unexpected_failure_is_a_generic_500_with_the_request_id(
     app: FastAPI, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -11,11 +11,11 @@ from fastapi.testclient import TestClient
 
 from api.db import migrate
 from api.main import create_app
-from tests.conftest import make_settings
 from tests.databases import ENGINE, fresh_database
 from tests.factories import PASSWORD
 from tests.mailbox import SmtpServer, free_port
 from tests.operations.servers import ROOT, api_environment
+from tests.support import make_settings
 
 BEHIND = "Migrations behind head: run `python -m api migrate`."
 

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from api.models.content import CONTENT_TABLES
 from tests.concurrency.calls import Call, at_once
 from tests.factories import answer, bearer, make_couple, register, renewed, today
-from tests.support import FrozenClock, assert_problem, count_statements
+from tests.support import FrozenClock, assert_problem, count_statements, empty_tables
 
 pytestmark = pytest.mark.usefixtures("content")
 
@@ -221,9 +221,7 @@ class TestQueryCount:
 
 
 def test_no_content_loaded_is_a_503_not_a_crash(client: TestClient, mutable_content: None) -> None:
-    from tests.conftest import _empty_tables
-
-    _empty_tables(client.app.state.runtime.settings.database_url, CONTENT_TABLES)
+    empty_tables(client.app.state.runtime.settings.database_url, CONTENT_TABLES)
     client.app.state.runtime.catalog.invalidate()
     response = client.get("/v1/today", headers=bearer(register(client)))
     assert_problem(response, 503)

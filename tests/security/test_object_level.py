@@ -18,7 +18,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from api.main import create_app
-from tests.conftest import _empty_tables, make_settings
 from tests.factories import (
     PASSWORD,
     answer,
@@ -31,7 +30,7 @@ from tests.factories import (
 )
 from tests.mailbox import SmtpServer
 from tests.security.routes import call, route_table
-from tests.support import FrozenClock
+from tests.support import FrozenClock, empty_tables, make_settings
 
 
 @dataclass
@@ -185,7 +184,7 @@ def module_client(
     with TestClient(app) as client:
         yield client
     app.state.runtime.database.dispose()
-    _empty_tables(database_url)
+    empty_tables(database_url)
 
 
 def test_every_route_has_an_expectation(module_client: TestClient) -> None:
