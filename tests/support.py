@@ -83,6 +83,30 @@ def reload_content(database_url: str) -> None:
         db.commit()
 
 
+ContentRows = dict[str, list[dict[str, Any]]]
+
+
+def content_rows(database_url: str) -> ContentRows:
+    """The content tables' rows, to put back with `restore_content`."""
+    with _tests_engine(database_url).connect() as connection:
+        return {
+            table.name: [dict(row._mapping) for row in connection.execute(table.select())]
+            for table in metadata.sorted_tables
+            if table.name in CONTENT_TABLES
+        }
+
+
+def restore_content(database_url: str, rows: ContentRows) -> None:
+    """The content tables back to `rows`: a tenth of what loading the files again costs."""
+    with _tests_engine(database_url).begin() as connection:
+        for table in reversed(metadata.sorted_tables):
+            if table.name in rows:
+                connection.execute(table.delete())
+        for table in metadata.sorted_tables:
+            if rows.get(table.name):
+                connection.execute(table.insert(), rows[table.name])
+
+
 class FrozenClock(Clock):
     """A clock that stands still until told to move."""
 

@@ -30,7 +30,7 @@ from tests.factories import (
 )
 from tests.mailbox import SmtpServer
 from tests.security.routes import call, route_table
-from tests.support import FrozenClock, empty_tables, make_settings
+from tests.support import ContentRows, FrozenClock, empty_tables, make_settings
 
 
 @dataclass
@@ -174,7 +174,7 @@ EXPECTED: dict[tuple[str, str], Probe] = {
 
 @pytest.fixture(scope="module")
 def module_client(
-    database_url: str, smtp: SmtpServer, _shipped_content: None
+    database_url: str, smtp: SmtpServer, _shipped_content: ContentRows
 ) -> Iterator[TestClient]:
     """One app for the module: couple A is built once; each probe gets a fresh stranger."""
     # Every probe registers and links a new couple B, from the same address.
