@@ -66,13 +66,81 @@ def settings_overrides() -> dict[str, Any]:
     return {}
 
 
+class LiveServer:
+    """An app served by a real uvicorn on loopback, on a thread."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.server = uvicorn.Server(
+            uvicorn.Config(
+                app,
+                host="127.0.0.1",
+                port=free_port(),
+                log_config=None,
+                lifespan="off",
+                timeout_graceful_shutdown=1,
+            )
+        )
+        self.url = f"http://127.0.0.1:{self.server.config.port}"
+        self._thread = threading.Thread(target=self.server.run, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            assert time.monotonic() < deadline, "the live server did not start"
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self._thread.join(timeout=10)
+
+
+class SharedApps:
+    """Apps kept for the session, one for each set of settings that tests use, each served by
+    a live server once a test asks for one. FastAPI prepares a route for matching the first
+    time a request meets it in an app, which cost a test that made its own app 0.1 to 0.2 s,
+    and stopping a live server waited up to a second; what a test may change (settings,
+    clock, database engines, caches, rate windows: the runtime) is made anew for each test
+    by `app`. Only the last few sets are kept: some are made for one test (a port in them)."""
+
+    KEPT = 4
+
+    def __init__(self, database_url: str, smtp_port: int) -> None:
+        self._database_url, self._smtp_port = database_url, smtp_port
+        self._apps: dict[str, FastAPI] = {}
+        self._servers: dict[int, LiveServer] = {}
+
+    def app(self, overrides: dict[str, Any]) -> FastAPI:
+        key = repr(sorted(overrides.items()))
+        app = self._apps.pop(key, None)
+        if app is None:
+            app = create_app(make_settings(self._database_url, self._smtp_port, **overrides))
+        self._apps[key] = app  # the newest last
+        if len(self._apps) > self.KEPT:
+            self._close(self._apps.pop(next(iter(self._apps))))
+        return app
+
+    def holds(self, app: FastAPI) -> bool:
+        return any(kept is app for kept in self._apps.values())
+
+    def server(self, app: FastAPI) -> LiveServer:
+        if id(app) not in self._servers:
+            self._servers[id(app)] = LiveServer(app)
+        return self._servers[id(app)]
+
+    def close(self) -> None:
+        for app in self._apps.values():
+            self._close(app)
+
+    def _close(self, app: FastAPI) -> None:
+        server = self._servers.pop(id(app), None)
+        if server is not None:
+            server.stop()
+
+
 @pytest.fixture(scope="session")
-def _shared_app(database_url: str, smtp: SmtpServer) -> FastAPI:
-    """The app of every test with the default settings. FastAPI prepares a route for matching
-    the first time a request meets it in an app, which cost a test that made its own app
-    0.1 to 0.2 s; what a test may change (settings, clock, database engines, caches, rate
-    windows: the runtime) is made anew for each test by `app`."""
-    return create_app(make_settings(database_url, smtp.port))
+def _shared_apps(database_url: str, smtp: SmtpServer) -> Iterator[SharedApps]:
+    apps = SharedApps(database_url, smtp.port)
+    yield apps
+    apps.close()
 
 
 @pytest.fixture(scope="session")
@@ -95,12 +163,12 @@ def app(
     _closing: list[threading.Thread],
 ) -> Iterator[FastAPI]:
     """The app under test, on the session database emptied of all but the content after the
-    test. Its own app for a test that changes settings or is marked `own_app`; else the shared
-    app with a new runtime."""
+    test: one kept for its settings (`SharedApps`) with a runtime of its own, or for a test
+    marked `own_app`, an app of its own."""
     settings = make_settings(database_url, smtp.port, **settings_overrides)
-    shared = not settings_overrides and request.node.get_closest_marker("own_app") is None
+    shared = request.node.get_closest_marker("own_app") is None
     if shared:
-        application = request.getfixturevalue("_shared_app")
+        application = request.getfixturevalue("_shared_apps").app(settings_overrides)
         application.state.runtime = Runtime.from_settings(settings, clock)
     else:
         application = create_app(settings, clock)
@@ -147,24 +215,12 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def live_server(app: FastAPI) -> Iterator[str]:
+def live_server(request: pytest.FixtureRequest, app: FastAPI) -> Iterator[str]:
     """The app served by a real uvicorn on loopback, for tests that need true concurrency."""
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=free_port(),
-            log_config=None,
-            lifespan="off",
-            timeout_graceful_shutdown=1,
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the live server did not start"
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{server.config.port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    shared_apps: SharedApps = request.getfixturevalue("_shared_apps")
+    if shared_apps.holds(app):
+        yield shared_apps.server(app).url
+        return
+    server = LiveServer(app)
+    yield server.url
+    server.stop()
