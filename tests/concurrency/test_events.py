@@ -73,3 +73,23 @@ def test_across_two_api_processes_and_resume_loses_nothing(two_processes: list[s
         assert caught_up is not None and int(caught_up["id"]) == int(poke["id"]) + 3
     finally:
         resumed.close()
+
+
+@pytest.mark.parametrize("settings_overrides", [{"events_ping_seconds": 0.2}])
+def test_a_quiet_stream_gets_heartbeats_that_carry_nothing(live_server: str) -> None:
+    _, b = couple_through(live_server)
+    headers = {"Authorization": f"Bearer {b['access_token']}"}
+    comments: list[str] = []
+    events = 0
+    with httpx.Client(base_url=live_server, timeout=httpx.Timeout(5, read=5)) as http:
+        with http.stream("GET", "/v1/events", headers=headers) as response:
+            assert response.status_code == 200
+            for line in response.iter_lines():
+                if line.startswith(":"):
+                    comments.append(line)
+                events += line.startswith("event:")
+                if len(comments) == 3:
+                    break
+    assert events == 1  # the head, told at once; nothing changed since
+    assert all(comment.startswith(": ping") for comment in comments)
+    assert b["user"]["id"] not in str(comments)
