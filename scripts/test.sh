@@ -6,8 +6,9 @@
 # set ATTUNE_TEST_ENGINES=sqlite to run on SQLite alone. Arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# The share of api/ the tests must cover, in percent: what both passes reach, rounded down.
-COVERAGE_FLOOR=90
+# The share of api/ the tests must cover, in percent: both passes reached 97.1% (2026-12), and
+# a point is left for lines only some runs reach (reconnects, races).
+COVERAGE_FLOOR=96
 bash scripts/setup.sh dev
 bash scripts/contract-tools.sh
 .venv/bin/ruff check .

@@ -20,7 +20,7 @@ from tests.mailbox import Mailbox, SmtpServer, free_port
 from tests.support import (
     ContentRows,
     FrozenClock,
-    close_tests_engine,
+    close_kept_engine,
     content_rows,
     empty_tables,
     make_settings,
@@ -38,7 +38,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with fresh_database(tmp_path_factory.mktemp("db")) as url:
         migrate(url)
         yield url
-        close_tests_engine(url)
+        close_kept_engine(url)
 
 
 @pytest.fixture(scope="session")
@@ -103,16 +103,15 @@ class SharedApps:
 
     KEPT = 4
 
-    def __init__(self, database_url: str, smtp_port: int) -> None:
-        self._database_url, self._smtp_port = database_url, smtp_port
+    def __init__(self) -> None:
         self._apps: dict[str, FastAPI] = {}
         self._servers: dict[int, LiveServer] = {}
 
-    def app(self, overrides: dict[str, Any]) -> FastAPI:
-        key = repr(sorted(overrides.items()))
+    def app(self, database_url: str, smtp_port: int, overrides: dict[str, Any]) -> FastAPI:
+        key = repr((database_url, smtp_port, sorted(overrides.items())))
         app = self._apps.pop(key, None)
         if app is None:
-            app = create_app(make_settings(self._database_url, self._smtp_port, **overrides))
+            app = create_app(make_settings(database_url, smtp_port, **overrides))
         self._apps[key] = app  # the newest last
         if len(self._apps) > self.KEPT:
             self._close(self._apps.pop(next(iter(self._apps))))
@@ -137,8 +136,8 @@ class SharedApps:
 
 
 @pytest.fixture(scope="session")
-def _shared_apps(database_url: str, smtp: SmtpServer) -> Iterator[SharedApps]:
-    apps = SharedApps(database_url, smtp.port)
+def _shared_apps() -> Iterator[SharedApps]:
+    apps = SharedApps()
     yield apps
     apps.close()
 
@@ -168,7 +167,8 @@ def app(
     settings = make_settings(database_url, smtp.port, **settings_overrides)
     shared = request.node.get_closest_marker("own_app") is None
     if shared:
-        application = request.getfixturevalue("_shared_apps").app(settings_overrides)
+        shared_apps: SharedApps = request.getfixturevalue("_shared_apps")
+        application = shared_apps.app(database_url, smtp.port, settings_overrides)
         application.state.runtime = Runtime.from_settings(settings, clock)
     else:
         application = create_app(settings, clock)

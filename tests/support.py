@@ -49,7 +49,7 @@ def make_settings(database_url: str, smtp_port: int, **overrides: Any) -> Settin
 
 
 @functools.cache
-def tests_engine(database_url: str) -> Engine:
+def kept_engine(database_url: str) -> Engine:
     """The tests' own connection to a session database, kept for the session: a new engine
     for each reset cost 70 ms on PostgreSQL, most of it connecting."""
     engine = create_engine(database_url)
@@ -59,9 +59,9 @@ def tests_engine(database_url: str) -> Engine:
     return engine
 
 
-def close_tests_engine(database_url: str) -> None:
+def close_kept_engine(database_url: str) -> None:
     """Before the database is dropped."""
-    tests_engine(database_url).dispose()
+    kept_engine(database_url).dispose()
 
 
 def empty_tables(database_url: str, names: Collection[str] | None = None) -> None:
@@ -69,7 +69,7 @@ def empty_tables(database_url: str, names: Collection[str] | None = None) -> Non
     the `content` fixture). DELETE, not TRUNCATE: a test leaves a few rows, which DELETE
     removes in 2 ms on PostgreSQL where TRUNCATE of the 19 tables takes 470 ms."""
     emptied = names or metadata.tables.keys() - CONTENT_TABLES
-    with tests_engine(database_url).begin() as connection:
+    with kept_engine(database_url).begin() as connection:
         for table in reversed(metadata.sorted_tables):
             if table.name in emptied:
                 connection.execute(text(f'DELETE FROM "{table.name}"'))
@@ -78,7 +78,7 @@ def empty_tables(database_url: str, names: Collection[str] | None = None) -> Non
 def reload_content(database_url: str) -> None:
     """The session database's content, back to exactly the shipped files."""
     empty_tables(database_url, CONTENT_TABLES)
-    with Session(tests_engine(database_url)) as db:
+    with Session(kept_engine(database_url)) as db:
         load_content(db, datetime.now(UTC))
         db.commit()
 
@@ -88,7 +88,7 @@ ContentRows = dict[str, list[dict[str, Any]]]
 
 def content_rows(database_url: str) -> ContentRows:
     """The content tables' rows, to put back with `restore_content`."""
-    with tests_engine(database_url).connect() as connection:
+    with kept_engine(database_url).connect() as connection:
         return {
             table.name: [dict(row._mapping) for row in connection.execute(table.select())]
             for table in metadata.sorted_tables
@@ -98,7 +98,7 @@ def content_rows(database_url: str) -> ContentRows:
 
 def restore_content(database_url: str, rows: ContentRows) -> None:
     """The content tables back to `rows`: a tenth of what loading the files again costs."""
-    with tests_engine(database_url).begin() as connection:
+    with kept_engine(database_url).begin() as connection:
         for table in reversed(metadata.sorted_tables):
             if table.name in rows:
                 connection.execute(table.delete())
@@ -210,7 +210,7 @@ def count_statements(app: FastAPI, action: Callable[[], object]) -> int:
 
 def make_admin(database_url: str, tokens: dict[str, Any]) -> None:
     """What `python -m api create-admin` does: there is no API for it."""
-    with Session(tests_engine(database_url)) as db:
+    with Session(kept_engine(database_url)) as db:
         db.execute(update(User).where(User.id == tokens["user"]["id"]).values(is_admin=True))
         db.commit()
 
@@ -218,7 +218,7 @@ def make_admin(database_url: str, tokens: dict[str, Any]) -> None:
 def revoke_unannounced(database_url: str, tokens: dict[str, Any]) -> None:
     """Revoke a login in the database itself, telling no process (a lost notification)."""
     session_id = jwt.get_unverified_claims(tokens["access_token"])["sid"]
-    with tests_engine(database_url).begin() as connection:
+    with kept_engine(database_url).begin() as connection:
         connection.execute(
             text("UPDATE auth_session SET revoked_at = :now WHERE id = :id"),
             {"now": datetime.now(UTC), "id": session_id},

@@ -17,7 +17,7 @@ from tests.databases import ENGINE, fresh_database
 from tests.factories import PASSWORD
 from tests.mailbox import SmtpServer, free_port
 from tests.operations.servers import ROOT, api_environment
-from tests.support import close_tests_engine, make_settings, tests_engine
+from tests.support import close_kept_engine, kept_engine, make_settings
 
 BEHIND = "Migrations behind head: run `python -m api migrate`."
 
@@ -55,11 +55,11 @@ def test_a_database_at_a_migration_this_release_does_not_know_is_not_ready(
     empty_database: str, smtp: SmtpServer
 ) -> None:
     migrate(empty_database)
-    with tests_engine(empty_database).begin() as connection:
+    with kept_engine(empty_database).begin() as connection:
         connection.execute(
             text("UPDATE alembic_version SET version_num = '9999_from_a_newer_release'")
         )
-    close_tests_engine(empty_database)
+    close_kept_engine(empty_database)
     with client_for(empty_database, smtp) as client:
         ready = client.get("/readyz")
         assert ready.status_code == 503
