@@ -7,8 +7,8 @@ from alembic.autogenerate.api import AutogenContext
 from sqlmodel.sql.sqltypes import AutoString
 
 import api.models  # noqa: F401  (registers every table)
-from api.config import get_settings
-from api.db import create_private_engine
+from api.kernel.config import get_settings
+from api.kernel.db import create_private_engine
 from api.models.base import UTCDateTime, metadata
 
 config = context.config

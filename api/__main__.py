@@ -13,13 +13,13 @@ from sqlalchemy import update
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col
 
-from api.clock import Clock
-from api.config import Settings, SettingsInvalid, get_settings, load_settings
 from api.content.files import DATA_DIR, ContentFileError
 from api.content.loader import load_content, load_content_if_empty
-from api.db import Migrations, SchemaState, migrate, open_database
+from api.edge.observability import configure_logging
+from api.kernel.clock import Clock
+from api.kernel.config import Settings, SettingsInvalid, get_settings, load_settings
+from api.kernel.db import Migrations, SchemaState, migrate, open_database
 from api.models import User
-from api.observability import configure_logging
 from api.worker import run_worker
 
 OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"

@@ -18,17 +18,17 @@ from fastapi.security.utils import get_authorization_scheme_param
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.db import SAFE_METHODS, get_session
-from api.errors import Forbidden, Unauthorized
+from api.edge.runtime import Runtime
+from api.kernel.db import SAFE_METHODS, get_session
+from api.kernel.errors import Forbidden, Unauthorized
 from api.models import Couple, User
-from api.runtime import Runtime
 from api.security.api_tokens import digest, is_api_token
 from api.security.jwt import InvalidToken
 from api.security.rate_limit import note_quota
 from api.security.scopes import DESCRIPTIONS as SCOPE_DESCRIPTIONS
 from api.security.scopes import Scope, grantable_scopes
 from api.security.session_cache import Heads, Identity
-from api.services import sessions, tokens
+from api.services.accounts import sessions, tokens
 
 
 # Dependencies that do no I/O are `async def`: FastAPI then calls them on the event loop,

@@ -9,18 +9,19 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.clock import Clock
-from api.conditional import install_conditional
-from api.config import Settings, get_settings
-from api.contract import finish
-from api.db import Migrations, install_unavailable_handlers, request_threads
-from api.docs import install_docs
-from api.errors import install_error_handlers
-from api.hardening import install_hardening
-from api.idempotency import install_idempotency
-from api.metrics import install_metrics
-from api.observability import RequestLogMiddleware, configure_logging
-from api.openapi import DESCRIPTION, TAGS, problem_media_types
+from api.edge.conditional import install_conditional
+from api.edge.contract import finish
+from api.edge.docs import install_docs
+from api.edge.hardening import install_hardening
+from api.edge.idempotency import install_idempotency
+from api.edge.metrics import install_metrics
+from api.edge.observability import RequestLogMiddleware, configure_logging
+from api.edge.openapi import DESCRIPTION, TAGS, problem_media_types
+from api.edge.runtime import Runtime
+from api.kernel.clock import Clock
+from api.kernel.config import Settings, get_settings
+from api.kernel.db import Migrations, install_unavailable_handlers, request_threads
+from api.kernel.errors import install_error_handlers
 from api.routers import (
     answers,
     assignments,
@@ -37,7 +38,6 @@ from api.routers import (
     themes,
     tokens,
 )
-from api.runtime import Runtime
 from api.security.rate_limit import RateLimitHeaders
 
 
@@ -86,7 +86,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         openapi_tags=TAGS,
         generate_unique_id_function=operation_id,
         lifespan=lifespan,
-        # Served by api/docs.py from local assets instead of a CDN.
+        # Served by api/edge/docs.py from local assets instead of a CDN.
         docs_url=None,
         redoc_url=None,
     )

@@ -2,7 +2,7 @@
 outbox out through the transport, with retries. Run as many as you like: they share the work.
 
 Each row is claimed, sent, then marked in its own short transaction, with no transaction
-open while the transport talks to the network; api/services/outbox.py says what a crash costs.
+open while the transport talks to the network; api/services/notifications/outbox.py says what a crash costs.
 """
 
 import logging
@@ -12,14 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 
-from api.clock import Clock
-from api.config import Settings
-from api.db import Database, migrate, open_database
-from api.mail import MailCourier
+from api.kernel.clock import Clock
+from api.kernel.config import Settings
+from api.kernel.db import Database, migrate, open_database
 from api.models import Notification
-from api.push import PushMessage, Transport, make_transport
-from api.services import devices, mails, notifications, outbox, reminders
-from api.services.outbox import RetryPolicy
+from api.services.accounts import devices
+from api.services.notifications import mails, notices, outbox, reminders
+from api.services.notifications.mail import MailCourier
+from api.services.notifications.outbox import RetryPolicy
+from api.services.notifications.push import PushMessage, Transport, make_transport
 
 log = logging.getLogger("api.worker")
 
@@ -109,10 +110,10 @@ class Worker:
         with self.database.session(write=True) as db:
             claimed = outbox.claim_due(db, self.policy, self.clock.now())
             targets = devices.push_targets(db, {n.recipient_user_id for n in claimed})
-            names = notifications.actor_names(db, claimed)
+            names = notices.actor_names(db, claimed)
             db.commit()
         return [
-            (n, PushMessage.of(n, notifications.titled(n, names), targets[n.recipient_user_id]))
+            (n, PushMessage.of(n, notices.titled(n, names), targets[n.recipient_user_id]))
             for n in claimed
         ]
 

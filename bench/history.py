@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from api.content.catalog import Catalog, ExerciseEntry
-from api.services.days import DEFAULT_DAY_START, local_day
+from api.kernel.days import DEFAULT_DAY_START, local_day
 from bench import rows
 from bench.rows import EMOJIS, TEXTS, TIMEZONES, Row
 

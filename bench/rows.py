@@ -13,7 +13,7 @@ from api.content.schema import (
     OpenExercise,
     ScaleExercise,
 )
-from api.services.days import DEFAULT_DAY_START
+from api.kernel.days import DEFAULT_DAY_START
 
 Row = dict[str, Any]
 TIMEZONES = (

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from api.config import get_settings
+from api.kernel.config import get_settings
 from api.security.jwt import Keyring
 from bench.history import Cohort, Member
 from bench.load import Load, Measurement, Request, write_requests

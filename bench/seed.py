@@ -16,8 +16,8 @@ from sqlalchemy import Connection, Table, create_engine, insert
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from api.config import get_settings
 from api.content.catalog import read_catalog
+from api.kernel.config import get_settings
 from api.models import metadata
 from api.security.passwords import PasswordHasher
 from bench.history import PASSWORD, TABLE_ORDER, Cohort, History, Member

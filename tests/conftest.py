@@ -12,9 +12,9 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.db import migrate
+from api.edge.runtime import Runtime
+from api.kernel.db import migrate
 from api.main import create_app
-from api.runtime import Runtime
 from tests.databases import ENGINE, fresh_database
 from tests.mailbox import Mailbox, SmtpServer, free_port
 from tests.support import (
@@ -145,7 +145,7 @@ def _shared_apps() -> Iterator[SharedApps]:
 @pytest.fixture(scope="session")
 def _closing() -> Iterator[list[threading.Thread]]:
     """Runtimes of finished tests being closed: on PostgreSQL closing one waits up to 0.2 s
-    for its NOTIFY listener to stop (api/realtime.py), so the next test runs meanwhile."""
+    for its NOTIFY listener to stop (api/kernel/realtime.py), so the next test runs meanwhile."""
     threads: list[threading.Thread] = []
     yield threads
     for thread in threads:

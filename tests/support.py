@@ -18,9 +18,9 @@ from jose import jwt
 from sqlalchemy import Engine, create_engine, event, text, update
 from sqlmodel import Session
 
-from api.clock import Clock
-from api.config import Settings
 from api.content.loader import load_content
+from api.kernel.clock import Clock
+from api.kernel.config import Settings
 from api.models import User, metadata
 from api.models.content import CONTENT_TABLES
 from tests.factories import bearer, make_couple

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.hardening import API_POLICY
+from api.edge.hardening import API_POLICY
 from tests.support import assert_problem
 
 MIB = 1024 * 1024

@@ -6,7 +6,7 @@ from pathlib import Path
 from alembic import command
 from sqlalchemy import create_engine, inspect
 
-from api.db import alembic_config
+from api.kernel.db import alembic_config
 from tests.databases import fresh_database
 
 

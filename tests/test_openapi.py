@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from api.__main__ import OPENAPI_PATH
-from api.contract.names import walk
+from api.edge.contract.names import walk
 
 METHODS = {"get", "put", "post", "patch", "delete"}
 

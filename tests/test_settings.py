@@ -5,7 +5,7 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from api.config import Settings, SettingsInvalid, get_settings, load_settings
+from api.kernel.config import Settings, SettingsInvalid, get_settings, load_settings
 
 STRONG = {"prod-1": "p" * 48}
 

@@ -18,11 +18,11 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
-from api.config import Settings
+from api.kernel.config import Settings
 from api.models import Notification, NotificationKind
-from api.services import mails, outbox
-from api.services.notifications import Notice, enqueue
-from api.services.outbox import MAX_BACKOFF, RetryPolicy
+from api.services.notifications import mails, outbox
+from api.services.notifications.notices import Notice, enqueue
+from api.services.notifications.outbox import MAX_BACKOFF, RetryPolicy
 from api.worker import Worker
 from tests.factories import answer, bearer, make_couple, register, today
 from tests.receiver import Receiver

@@ -27,8 +27,8 @@ from api.content.files import (
     ShippedTheme,
     read_bundle,
 )
+from api.content.management import new_exercise, publish_version
 from api.models import Exercise, Journey, Theme
-from api.services.content import new_exercise, publish_version
 
 
 @dataclass

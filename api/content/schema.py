@@ -17,7 +17,7 @@ from pydantic import (
     field_validator,
 )
 
-from api.schemas.fields import Locale
+from api.kernel.fields import Locale
 
 Slug = Annotated[
     str,

@@ -44,7 +44,7 @@ class Assignment(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_utc())
     revealed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     # Sync: the change stream this row belongs to (a couple's, or a solo user's) and the
-    # position of its latest change there (see api/services/changes.py).
+    # position of its latest change there (see api/kernel/changes.py).
     space: str = Field(default="", max_length=40)
     change_seq: int = 0
 
@@ -65,7 +65,7 @@ class Answer(SQLModel, table=True):
     # Set when the answer changes after the reveal, so the partner sees it as edited.
     edited_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     # Sync: the change stream this row belongs to (a couple's, or a solo user's) and the
-    # position of its latest change there (see api/services/changes.py).
+    # position of its latest change there (see api/kernel/changes.py).
     space: str = Field(default="", max_length=40)
     change_seq: int = 0
 
@@ -79,7 +79,7 @@ class Comment(SQLModel, table=True):
     body: str = Field(max_length=2000)
     created_at: datetime = Field(sa_column=_utc())
     # Sync: the change stream this row belongs to (a couple's, or a solo user's) and the
-    # position of its latest change there (see api/services/changes.py).
+    # position of its latest change there (see api/kernel/changes.py).
     space: str = Field(default="", max_length=40)
     change_seq: int = 0
 
@@ -103,7 +103,7 @@ class Reaction(SQLModel, table=True):
     emoji: str = Field(max_length=16)
     created_at: datetime = Field(sa_column=_utc())
     # Sync: the change stream this row belongs to (a couple's, or a solo user's) and the
-    # position of its latest change there (see api/services/changes.py).
+    # position of its latest change there (see api/kernel/changes.py).
     space: str = Field(default="", max_length=40)
     change_seq: int = 0
 
@@ -126,6 +126,6 @@ class CheckIn(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_utc())
     updated_at: datetime = Field(sa_column=_utc())
     # Sync: the change stream this row belongs to (a couple's, or a solo user's) and the
-    # position of its latest change there (see api/services/changes.py).
+    # position of its latest change there (see api/kernel/changes.py).
     space: str = Field(default="", max_length=40)
     change_seq: int = 0

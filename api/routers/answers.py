@@ -5,11 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Response, status
 
 from api.deps import Caller, Now, Scoped, SessionDep
-from api.errors import problem_responses
+from api.kernel.errors import problem_responses
+from api.kernel.fields import PathId
 from api.schemas.assignment import ReactionIn, ReactionOut
-from api.schemas.fields import PathId
 from api.security.scopes import Scope
-from api.services import assignments
+from api.services.assignments import answering
 
 router = APIRouter(
     prefix="/v1/answers", tags=["answer"], responses=problem_responses(401, 403, 429)
@@ -29,8 +29,8 @@ def set_reaction(
     db: SessionDep,
     now: Now,
 ) -> ReactionOut:
-    answer = assignments.visible_answer(db, caller.user, answer_id)
-    reaction = assignments.set_reaction(db, caller.user, answer, body.emoji, now)
+    answer = answering.visible_answer(db, caller.user, answer_id)
+    reaction = answering.set_reaction(db, caller.user, answer, body.emoji, now)
     return ReactionOut.model_validate(reaction)
 
 
@@ -44,6 +44,6 @@ def set_reaction(
 def clear_reaction(
     answer_id: PathId, caller: Annotated[Caller, Scoped(Scope.answers_write)], db: SessionDep
 ) -> Response:
-    answer = assignments.visible_answer(db, caller.user, answer_id)
-    assignments.clear_reaction(db, caller.user, answer)
+    answer = answering.visible_answer(db, caller.user, answer_id)
+    answering.clear_reaction(db, caller.user, answer)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

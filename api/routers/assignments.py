@@ -8,12 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 from sqlmodel import Session
 
-from api.conditional import IfNoneMatch, check_modified, conditional_responses, tag
 from api.content.catalog import Catalog
-from api.db import in_one_trip
 from api.deps import Caller, Now, RuntimeDep, Scoped, SessionDep
-from api.errors import Unprocessable, problem_responses
-from api.idempotency import IdempotencyDep
+from api.edge.conditional import IfNoneMatch, check_modified, conditional_responses, tag
+from api.edge.idempotency import IdempotencyDep
+from api.kernel.db import in_one_trip
+from api.kernel.errors import Unprocessable, problem_responses
+from api.kernel.fields import PathId
 from api.models import Answer, Assignment, User
 from api.routers.content import CatalogDep, Language
 from api.schemas.answer import AnswerIn, StaleAnswerProblem
@@ -26,16 +27,15 @@ from api.schemas.assignment import (
     CommentPage,
     ExtraAssignmentIn,
 )
-from api.schemas.fields import PathId
 from api.schemas.pagination import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, encode_cursor
 from api.security.scopes import Scope
 from api.security.session_cache import Heads
-from api.services import assignments, delivery
-from api.services.reveal import assignment_out
+from api.services.assignments import answering, delivery
+from api.services.assignments.reveal import assignment_out
 
 router = APIRouter(tags=["assignment"], responses=problem_responses(401, 403, 429))
 
-# `"3"` as PUT sends it, or `W/"3.<digest>"` as the conditional reads send it (api/conditional.py).
+# `"3"` as PUT sends it, or `W/"3.<digest>"` as the conditional reads send it (api/edge/conditional.py).
 _ETAG = re.compile(r'^(?:W/)?"?(\d{1,9})(?:\.[A-Za-z0-9_-]{1,64})?"?$')
 
 
@@ -66,7 +66,7 @@ def _render(
     language: str,
     response: Response,
 ) -> list[AssignmentOut]:
-    reactions = assignments.reactions_of(db, [a.id for _, answers in rows for a in answers])
+    reactions = answering.reactions_of(db, [a.id for _, answers in rows for a in answers])
     rendered = [
         assignment_out(user.id, assignment, answers, reactions, catalog, language)
         for assignment, answers in rows
@@ -192,7 +192,7 @@ def list_assignments(
         day, last_id = decode_cursor(cursor, (date, str))
         after = (day, last_id)
     exercise_ids = None if theme is None else [e.id for e in catalog.exercises(themes={theme})]
-    found = assignments.history(
+    found = answering.history(
         db,
         caller.user,
         exercise_ids=exercise_ids,
@@ -230,7 +230,7 @@ def create(
     idempotency: IdempotencyDep,
 ) -> AssignmentOut:
     owner = delivery.owner_of(db, caller.user)
-    made = assignments.add_extra(db, catalog, owner, body.exercise_id, now)
+    made = answering.add_extra(db, catalog, owner, body.exercise_id, now)
     rendered = _render(db, caller.user, [(made, [])], catalog, language, response)[0]
     return idempotency.remember(rendered, status.HTTP_201_CREATED)
 
@@ -261,7 +261,7 @@ async def get(
     check_modified(if_none_match, digest, {"Content-Language": language})
 
     def work() -> AssignmentOut:
-        found = assignments.assignment_for(db, caller.user, assignment_id)
+        found = answering.assignment_for(db, caller.user, assignment_id)
         return _render_one(db, caller.user, found, catalog, language, response, digest=digest)
 
     return await in_one_trip(db, work)
@@ -297,8 +297,8 @@ async def put_answer(
     expected: Annotated[int | None, Depends(if_match_version)],
 ) -> AssignmentOut:
     def work() -> AssignmentOut:
-        found = assignments.assignment_for(db, caller.user, assignment_id)
-        _, created, answers = assignments.put_answer(
+        found = answering.assignment_for(db, caller.user, assignment_id)
+        _, created, answers = answering.put_answer(
             db, catalog, caller.user, found, body, if_match=expected, now=now
         )
         if created:
@@ -325,8 +325,8 @@ def withdraw_answer(
     db: SessionDep,
     expected: Annotated[int | None, Depends(if_match_version)],
 ) -> Response:
-    found = assignments.assignment_for(db, caller.user, assignment_id)
-    assignments.withdraw_answer(db, caller.user, found, if_match=expected)
+    found = answering.assignment_for(db, caller.user, assignment_id)
+    answering.withdraw_answer(db, caller.user, found, if_match=expected)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -343,17 +343,17 @@ def list_comments(
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> CommentPage:
-    found = assignments.assignment_for(db, caller.user, assignment_id)
+    found = answering.assignment_for(db, caller.user, assignment_id)
     after = None
     if cursor is not None:
         at, last_id = decode_cursor(cursor, (datetime, str))
         after = (at, last_id)
-    comments = assignments.comments_of(db, found, after, limit + 1)
+    comments = answering.comments_of(db, found, after, limit + 1)
     page = comments[:limit]
     next_cursor = None
     if len(comments) > limit:
         next_cursor = encode_cursor([page[-1].created_at.isoformat(), page[-1].id])
-    return CommentPage(items=[assignments.comment_out(c) for c in page], next_cursor=next_cursor)
+    return CommentPage(items=[answering.comment_out(c) for c in page], next_cursor=next_cursor)
 
 
 @router.post(
@@ -371,6 +371,6 @@ def add_comment(
     now: Now,
     idempotency: IdempotencyDep,
 ) -> CommentOut:
-    found = assignments.assignment_for(db, caller.user, assignment_id)
-    comment = assignments.add_comment(db, caller.user, found, body.id, body.body, now)
-    return idempotency.remember(assignments.comment_out(comment), status.HTTP_201_CREATED)
+    found = answering.assignment_for(db, caller.user, assignment_id)
+    comment = answering.add_comment(db, caller.user, found, body.id, body.body, now)
+    return idempotency.remember(answering.comment_out(comment), status.HTTP_201_CREATED)

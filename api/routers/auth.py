@@ -13,7 +13,7 @@ from api.deps import (
     count_address,
     refuse_api_tokens,
 )
-from api.errors import problem_responses
+from api.kernel.errors import problem_responses
 from api.schemas.account import (
     EmailVerificationConfirmIn,
     LoginForm,
@@ -24,8 +24,8 @@ from api.schemas.account import (
     RegisterIn,
     TokenOut,
 )
-from api.schemas.render import token_out
-from api.services import accounts, sessions
+from api.services.accounts import account, sessions
+from api.services.accounts.presenter import token_out
 
 # API tokens never reach /v1/auth (SPEC.md §7), whatever the route takes.
 router = APIRouter(
@@ -52,7 +52,7 @@ def register(
     background: BackgroundTasks,
 ) -> TokenOut:
     runtime.limiter.hit(runtime.settings.register_limit_per_address, "register-address", address)
-    user = accounts.register(
+    user = account.register(
         db,
         runtime.hasher,
         email=body.email,
@@ -63,7 +63,7 @@ def register(
         now=now,
     )
     issued = sessions.start_session(db, runtime.tokens, user, now)
-    mail = accounts.request_email_verification(db, user, now=now)
+    mail = account.request_email_verification(db, user, now=now)
     background.add_task(runtime.mail.send_now, mail)
     return token_out(issued)
 
@@ -86,9 +86,9 @@ def token(
 ) -> TokenOut:
     settings = runtime.settings
     runtime.limiter.hit(settings.login_limit_per_address, "login-address", address)
-    email = accounts.normalize_email(form.username)
+    email = account.normalize_email(form.username)
     runtime.limiter.hit(settings.login_limit_per_account, "login-account", email)
-    user = accounts.authenticate(db, runtime.hasher, email, form.password)
+    user = account.authenticate(db, runtime.hasher, email, form.password)
     return token_out(sessions.start_session(db, runtime.tokens, user, now))
 
 
@@ -128,7 +128,7 @@ def logout(body: RefreshIn, db: SessionDep, now: Now) -> Response:
 def change_password(
     body: PasswordChangeIn, caller: UserSession, db: SessionDep, runtime: RuntimeDep, now: Now
 ) -> Response:
-    accounts.change_password(
+    account.change_password(
         db,
         runtime.hasher,
         caller.user,
@@ -160,10 +160,10 @@ def request_password_reset(
     background: BackgroundTasks,
 ) -> Response:
     settings = runtime.settings
-    email = accounts.normalize_email(body.email)
+    email = account.normalize_email(body.email)
     runtime.limiter.hit(settings.reset_limit_per_address, "reset-address", address)
     runtime.limiter.hit(settings.reset_limit_per_account, "reset-account", email)
-    mail = accounts.request_password_reset(db, email, now=now)
+    mail = account.request_password_reset(db, email, now=now)
     if mail is not None:
         background.add_task(runtime.mail.send_now, mail)
     return Response(status_code=status.HTTP_202_ACCEPTED)
@@ -179,7 +179,7 @@ def request_password_reset(
 def confirm_password_reset(
     body: PasswordResetConfirmIn, db: SessionDep, runtime: RuntimeDep, now: Now
 ) -> Response:
-    accounts.reset_password(db, runtime.hasher, token=body.token, new=body.new_password, now=now)
+    account.reset_password(db, runtime.hasher, token=body.token, new=body.new_password, now=now)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -203,7 +203,7 @@ def request_email_verification(
 ) -> Response:
     settings = runtime.settings
     runtime.limiter.hit(settings.verification_limit_per_account, "verify-account", caller.user.id)
-    mail = accounts.request_email_verification(db, caller.user, now=now)
+    mail = account.request_email_verification(db, caller.user, now=now)
     background.add_task(runtime.mail.send_now, mail)
     return Response(status_code=status.HTTP_202_ACCEPTED)
 
@@ -218,5 +218,5 @@ def request_email_verification(
 def confirm_email_verification(
     body: EmailVerificationConfirmIn, db: SessionDep, now: Now
 ) -> Response:
-    accounts.verify_email(db, token=body.token, now=now)
+    account.verify_email(db, token=body.token, now=now)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

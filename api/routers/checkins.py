@@ -6,13 +6,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from api.deps import Caller, Now, Scoped, SessionDep
-from api.errors import Unprocessable, problem_responses
-from api.idempotency import IdempotencyDep
+from api.edge.idempotency import IdempotencyDep
+from api.kernel.errors import Unprocessable, problem_responses
+from api.kernel.fields import IsoDate
 from api.schemas.assignment import CheckInIn, CheckInOut, CheckInPage
-from api.schemas.fields import IsoDate
 from api.schemas.pagination import DEFAULT_LIMIT, Cursor, Limit, page_after
 from api.security.scopes import Scope
-from api.services import checkins, delivery
+from api.services.assignments import checkins, delivery
 
 router = APIRouter(
     prefix="/v1/checkins", tags=["checkin"], responses=problem_responses(401, 403, 429)

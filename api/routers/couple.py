@@ -5,18 +5,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Response, status
 
-from api.conditional import IfNoneMatch, check_modified, conditional_responses, tag
-from api.db import in_one_trip
 from api.deps import Caller, ClientAddress, Now, RuntimeDep, Scoped, SessionDep, UserSession
-from api.errors import NotFound, Unprocessable, problem_responses
-from api.idempotency import IdempotencyDep
+from api.edge.conditional import IfNoneMatch, check_modified, conditional_responses, tag
+from api.edge.idempotency import IdempotencyDep
+from api.kernel.days import local_day
+from api.kernel.db import in_one_trip
+from api.kernel.errors import NotFound, Unprocessable, problem_responses
 from api.routers.content import CatalogDep
 from api.schemas.assignment import CoupleStatsOut
 from api.schemas.couple import CoupleOut, CoupleUpdateIn, InviteOut, JoinIn, JourneyStartIn
-from api.schemas.render import couple_out, invite_out
 from api.security.scopes import Scope
-from api.services import linking, stats
-from api.services.days import local_day
+from api.services.accounts.presenter import couple_out, invite_out
+from api.services.couples import linking, stats
 
 router = APIRouter(prefix="/v1/couple", tags=["couple"], responses=problem_responses(401, 403, 429))
 

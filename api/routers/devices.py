@@ -5,9 +5,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response, status
 
 from api.deps import Now, SessionDep, UserSession
-from api.errors import problem_responses
+from api.kernel.errors import problem_responses
 from api.schemas.device import DeviceIn, DeviceOut
-from api.services import devices
+from api.services.accounts import devices
 
 router = APIRouter(
     prefix="/v1/devices", tags=["device"], responses=problem_responses(401, 403, 404, 429)

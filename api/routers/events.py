@@ -10,10 +10,11 @@ from fastapi import APIRouter, Header
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from api.deps import Caller, RuntimeDep, Scoped
-from api.errors import problem_responses
-from api.realtime import RESYNC, ChangeFeed, Subscription
+from api.kernel import changes
+from api.kernel.errors import problem_responses
+from api.kernel.realtime import RESYNC, ChangeFeed, Subscription
 from api.security.scopes import Scope
-from api.services import changes, sync
+from api.services.sync import pulls
 
 router = APIRouter(prefix="/v1/events", tags=["event"], responses=problem_responses(401, 403, 429))
 
@@ -77,7 +78,7 @@ def _event_id(header: str | None) -> int | None:
 
 def _head(runtime: RuntimeDep, space: str) -> int:
     with runtime.database.snapshot() as db:
-        return sync.head_of(db, space)
+        return pulls.head_of(db, space)
 
 
 async def _events(

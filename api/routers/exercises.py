@@ -5,20 +5,20 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Response, status
 from fastapi.openapi.models import Example
 
+from api.content import management
 from api.content.catalog import exercise_entry
 from api.content.localization import DEFAULT_LANGUAGE
+from api.content.presenter import exercise_out
 from api.content.schema import EXERCISE_SPEC, Depth, ExerciseType, Mechanism
 from api.deps import Now, Scoped
-from api.errors import NotFound, problem_responses
-from api.idempotency import IdempotencyDep
+from api.edge.idempotency import IdempotencyDep
+from api.kernel.errors import NotFound, problem_responses
+from api.kernel.fields import PathId
 from api.models import Exercise, ExerciseVersion
 from api.routers.content import CatalogDep, EditorSession, Language, serve_published
 from api.schemas.content import ExerciseIn, ExerciseOut, ExercisePage, ExercisePatchIn
-from api.schemas.fields import PathId
 from api.schemas.pagination import DEFAULT_LIMIT, Cursor, Limit, page_after
-from api.schemas.render_content import exercise_out
 from api.security.scopes import Scope
-from api.services import content
 
 router = APIRouter(
     prefix="/v1/exercises", tags=["exercise"], responses=problem_responses(401, 403, 429)
@@ -139,7 +139,7 @@ def create(
     now: Now,
 ) -> ExerciseOut:
     spec = EXERCISE_SPEC.validate_python(body.model_dump(exclude={"theme"}))
-    created = _published(*content.create_exercise(db, body.theme, spec, now))
+    created = _published(*management.create_exercise(db, body.theme, spec, now))
     return idempotency.remember(created, status.HTTP_201_CREATED)
 
 
@@ -153,7 +153,7 @@ def create(
 )
 def update(exercise_id: PathId, body: ExercisePatchIn, db: EditorSession, now: Now) -> ExerciseOut:
     changes = body.model_dump(include=body.model_fields_set)
-    return _published(*content.revise_exercise(db, exercise_id, changes, now))
+    return _published(*management.revise_exercise(db, exercise_id, changes, now))
 
 
 @router.delete(
@@ -165,7 +165,7 @@ def update(exercise_id: PathId, body: ExercisePatchIn, db: EditorSession, now: N
     responses=problem_responses(401, 403, 404, 422),
 )
 def retire(exercise_id: PathId, db: EditorSession) -> Response:
-    content.retire_exercise(db, exercise_id)
+    management.retire_exercise(db, exercise_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

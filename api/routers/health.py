@@ -3,9 +3,9 @@
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from api.db import Migrations, SchemaState
 from api.deps import RuntimeDep
-from api.errors import ServiceUnavailable, problem_responses
+from api.kernel.db import Migrations, SchemaState
+from api.kernel.errors import ServiceUnavailable, problem_responses
 
 router = APIRouter(tags=["health"])
 

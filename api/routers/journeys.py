@@ -2,18 +2,18 @@
 
 from fastapi import APIRouter, Response, status
 
+from api.content import management
 from api.content.catalog import journey_entry
 from api.content.localization import DEFAULT_LANGUAGE
+from api.content.presenter import journey_out
 from api.deps import Scoped
-from api.errors import NotFound, problem_responses
-from api.idempotency import IdempotencyDep
+from api.edge.idempotency import IdempotencyDep
+from api.kernel.errors import NotFound, problem_responses
+from api.kernel.fields import PathId
 from api.routers.content import CatalogDep, EditorSession, Language, serve_published
 from api.schemas.content import JourneyIn, JourneyOut, JourneyPage, JourneyPatchIn
-from api.schemas.fields import PathId
 from api.schemas.pagination import DEFAULT_LIMIT, Cursor, Limit, page_after
-from api.schemas.render_content import journey_out
 from api.security.scopes import Scope
-from api.services import content
 
 router = APIRouter(
     prefix="/v1/journeys", tags=["journey"], responses=problem_responses(401, 403, 429)
@@ -69,7 +69,7 @@ def get(slug: PathId, catalog: CatalogDep, language: Language, response: Respons
     responses=problem_responses(401, 403, 409, 422),
 )
 def create(body: JourneyIn, db: EditorSession, idempotency: IdempotencyDep) -> JourneyOut:
-    created = journey_out(journey_entry(content.create_journey(db, body)), DEFAULT_LANGUAGE)
+    created = journey_out(journey_entry(management.create_journey(db, body)), DEFAULT_LANGUAGE)
     return idempotency.remember(created, status.HTTP_201_CREATED)
 
 
@@ -81,7 +81,7 @@ def create(body: JourneyIn, db: EditorSession, idempotency: IdempotencyDep) -> J
 )
 def update(slug: PathId, body: JourneyPatchIn, db: EditorSession) -> JourneyOut:
     changes = body.model_dump(include=body.model_fields_set)
-    journey = content.update_journey(db, slug, changes)
+    journey = management.update_journey(db, slug, changes)
     return journey_out(journey_entry(journey), DEFAULT_LANGUAGE)
 
 
@@ -94,5 +94,5 @@ def update(slug: PathId, body: JourneyPatchIn, db: EditorSession) -> JourneyOut:
     responses=problem_responses(401, 403, 404, 422),
 )
 def retire(slug: PathId, db: EditorSession) -> Response:
-    content.retire_journey(db, slug)
+    management.retire_journey(db, slug)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

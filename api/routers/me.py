@@ -4,14 +4,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Response, status
 
-from api.conditional import IfNoneMatch, check_modified, conditional_responses, tag
 from api.deps import Caller, Now, RuntimeDep, Scoped, SessionDep, UserSession
-from api.errors import problem_responses
+from api.edge.conditional import IfNoneMatch, check_modified, conditional_responses, tag
+from api.kernel.errors import problem_responses
 from api.routers.content import CatalogDep
 from api.schemas.account import AccountDeleteIn, AccountExportOut, ProfileUpdateIn, UserOut
-from api.schemas.render import user_out
 from api.security.scopes import Scope
-from api.services import accounts
+from api.services.accounts import account
+from api.services.accounts.presenter import user_out
 
 router = APIRouter(prefix="/v1/me", tags=["me"], responses=problem_responses(401, 403, 429))
 
@@ -48,7 +48,7 @@ async def get(
 )
 def update(body: ProfileUpdateIn, caller: UserSession, db: SessionDep) -> UserOut:
     changes = body.model_dump(include=body.model_fields_set)
-    return user_out(accounts.update_profile(db, caller.user, changes))
+    return user_out(account.update_profile(db, caller.user, changes))
 
 
 @router.delete(
@@ -64,7 +64,7 @@ def update(body: ProfileUpdateIn, caller: UserSession, db: SessionDep) -> UserOu
 def delete(
     body: AccountDeleteIn, caller: UserSession, db: SessionDep, runtime: RuntimeDep, now: Now
 ) -> Response:
-    accounts.delete_account(db, runtime.hasher, caller.user, body.password, now)
+    account.delete_account(db, runtime.hasher, caller.user, body.password, now)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -80,5 +80,5 @@ def export(
     catalog: CatalogDep,
     now: Now,
 ) -> AccountExportOut:
-    exported = accounts.export_account(db, catalog, caller.user, now)
+    exported = account.export_account(db, catalog, caller.user, now)
     return AccountExportOut.model_validate(exported)

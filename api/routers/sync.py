@@ -5,14 +5,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.conditional import IfNoneMatch, check_modified, conditional_responses, tag
 from api.deps import Caller, Now, RuntimeDep, Scoped
-from api.errors import problem_responses
+from api.edge.conditional import IfNoneMatch, check_modified, conditional_responses, tag
+from api.kernel import changes
+from api.kernel.errors import problem_responses
 from api.routers.content import CatalogDep
 from api.schemas.pagination import encode_cursor
 from api.schemas.sync import ChangeOut, MutationResult, PullOut, PushIn, PushOut
 from api.security.scopes import Scope
-from api.services import changes, mutations, sync
+from api.services.sync import mutations, pulls
 
 router = APIRouter(prefix="/v1/sync", tags=["sync"], responses=problem_responses(401, 403, 429))
 
@@ -62,7 +63,7 @@ async def pull(
 
     def read() -> PullOut:
         with runtime.database.snapshot() as db:
-            pulled = sync.pull(db, caller.user, cursor, limit)
+            pulled = pulls.pull(db, caller.user, cursor, limit)
         return PullOut(
             changes=[ChangeOut.model_validate(change) for change in pulled.changes],
             cursor=pulled.cursor,
@@ -99,7 +100,7 @@ def push(
     with runtime.database.snapshot() as db:
         user = db.get_one(type(caller.user), caller.user.id)
         space = changes.space_of(user)
-        head = sync.head_of(db, space)
+        head = pulls.head_of(db, space)
     return PushOut(
         results=[MutationResult.model_validate(result) for result in results],
         cursor=encode_cursor([space, head]),

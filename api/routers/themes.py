@@ -2,18 +2,18 @@
 
 from fastapi import APIRouter, Response, status
 
+from api.content import management
 from api.content.catalog import theme_entry
 from api.content.localization import DEFAULT_LANGUAGE
+from api.content.presenter import theme_out
 from api.deps import Scoped
-from api.errors import problem_responses
-from api.idempotency import IdempotencyDep
+from api.edge.idempotency import IdempotencyDep
+from api.kernel.errors import problem_responses
+from api.kernel.fields import PathId
 from api.routers.content import CatalogDep, EditorSession, Language, serve_published
 from api.schemas.content import ThemeIn, ThemeOut, ThemePage, ThemePatchIn
-from api.schemas.fields import PathId
 from api.schemas.pagination import DEFAULT_LIMIT, Cursor, Limit, page_after
-from api.schemas.render_content import theme_out
 from api.security.scopes import Scope
-from api.services import content
 
 router = APIRouter(prefix="/v1/themes", tags=["theme"], responses=problem_responses(401, 403, 429))
 # Reading the catalog needs exercises:read; managing it, content:write (api/routers/content.py).
@@ -50,7 +50,7 @@ def list_themes(
     responses=problem_responses(401, 403, 409, 422),
 )
 def create(body: ThemeIn, db: EditorSession, idempotency: IdempotencyDep) -> ThemeOut:
-    created = theme_out(theme_entry(content.create_theme(db, body)), 0, DEFAULT_LANGUAGE)
+    created = theme_out(theme_entry(management.create_theme(db, body)), 0, DEFAULT_LANGUAGE)
     return idempotency.remember(created, status.HTTP_201_CREATED)
 
 
@@ -61,5 +61,5 @@ def create(body: ThemeIn, db: EditorSession, idempotency: IdempotencyDep) -> The
     responses=problem_responses(401, 403, 404, 422),
 )
 def update(slug: PathId, body: ThemePatchIn, db: EditorSession, catalog: CatalogDep) -> ThemeOut:
-    theme = content.update_theme(db, slug, body.model_dump(include=body.model_fields_set))
+    theme = management.update_theme(db, slug, body.model_dump(include=body.model_fields_set))
     return theme_out(theme_entry(theme), catalog.exercise_count(slug), DEFAULT_LANGUAGE)

@@ -5,13 +5,13 @@ from datetime import timedelta
 from fastapi import APIRouter, Depends, Response, status
 
 from api.deps import Now, SessionDep, UserSession, require_user_session
-from api.errors import problem_responses
-from api.idempotency import IdempotencyDep
+from api.edge.idempotency import IdempotencyDep
+from api.kernel.errors import problem_responses
+from api.kernel.fields import PathId
 from api.models import ApiToken
-from api.schemas.fields import PathId
 from api.schemas.pagination import DEFAULT_LIMIT, Cursor, Limit, page_after
 from api.schemas.token import ApiTokenCreatedOut, ApiTokenIn, ApiTokenOut, ApiTokenPage
-from api.services import tokens
+from api.services.accounts import tokens
 
 # Only the person manages credentials: an API token never reaches these (SPEC.md §7).
 router = APIRouter(

@@ -6,9 +6,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from pydantic.config import JsonDict
 
+from api.kernel.fields import DisplayName, Locale, LocalTime, Password, TimeZoneName
 from api.schemas.answer import AnswerOut
 from api.schemas.base import ChangesIn, RequestBody, ResponseBody
-from api.schemas.fields import DisplayName, Locale, LocalTime, Password, TimeZoneName
 from api.security.passwords import MAX_LENGTH as MAX_PASSWORD_LENGTH
 
 

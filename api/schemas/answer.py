@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 
-from api.errors import Problem
+from api.kernel.errors import Problem
 from api.schemas.base import RequestBody, ResponseBody
 
 ClientId = Annotated[

@@ -55,7 +55,7 @@ _OWN_ANSWER: JsonDict = {
     "edited": False,
     "guess_correct": None,
 }
-# An exercise as served (also the example of the Exercise union, api/contract/examples.py).
+# An exercise as served (also the example of the Exercise union, api/edge/contract/examples.py).
 EXERCISE_EXAMPLE: JsonDict = {
     "id": "trust-01",
     "theme": "trust",

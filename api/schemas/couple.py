@@ -5,8 +5,8 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field, field_validator
 
+from api.kernel.fields import LocalTime, TimeZoneName
 from api.schemas.base import ChangesIn, RequestBody, ResponseBody
-from api.schemas.fields import LocalTime, TimeZoneName
 
 ThemeSlug = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64)]
 

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from fastapi import Query
 from pydantic import Field
 
-from api.errors import Unprocessable
+from api.kernel.errors import Unprocessable
 from api.schemas.base import ResponseBody
 
 T = TypeVar("T")

@@ -23,7 +23,7 @@ from redis.exceptions import RedisError
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import RateLimited
+from api.kernel.errors import RateLimited
 from api.security.windows import Count, MovingWindows
 
 log = logging.getLogger("api.rate_limit")

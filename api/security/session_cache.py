@@ -3,13 +3,13 @@ token) is live", with the caller's user and couple.
 
 Every revocation (logout, password change or reset, a family revoked on reuse, erasure,
 unlink, a token revoked) and every change to a user row is a *forget* once it commits: sent on
-the change feed (api/realtime.py: NOTIFY on PostgreSQL, in process on SQLite), it drops what
+the change feed (api/kernel/realtime.py: NOTIFY on PostgreSQL, in process on SQLite), it drops what
 every process holds for that user within the feed's latency. An entry is also read again from
 the database once it is `recheck_seconds` old, so a lost forget cannot keep a revoked session
 alive longer than that. Nothing is served from memory while the feed could miss forgets.
 
 The couple is trusted from memory only at the head it was read at: every change to a couple
-row moves its head (api/services/changes.py), and each hit reads the heads anyway (a conditional
+row moves its head (api/kernel/changes.py), and each hit reads the heads anyway (a conditional
 read's ETag is made of them), so a couple read at another head is read again.
 """
 
@@ -23,8 +23,8 @@ from typing import Any
 from sqlalchemy import bindparam, event
 from sqlmodel import Session, select
 
+from api.kernel.realtime import ChangeFeed
 from api.models import Couple, User
-from api.realtime import ChangeFeed
 
 _PENDING = "pending_forgets"
 # Beyond this many entries, stale ones are dropped (and all, if that is not enough): a process

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from api.__main__ import EX_CONFIG, main
-from api.config import Settings, variable_name
+from api.kernel.config import Settings, variable_name
 from tests.operations.servers import ROOT
 
 README = ROOT / "README.md"

@@ -16,7 +16,7 @@ import httpx
 import psycopg
 import pytest
 
-from api.db import migrate
+from api.kernel.db import migrate
 from tests.databases import ENGINE
 from tests.factories import PASSWORD
 from tests.operations.servers import ApiProcess, PostgresCluster, api_environment, postgres_cluster

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from api.models import Notification
-from api.services import mails
+from api.services.notifications import mails
 from tests.factories import login, register
 from tests.mailbox import SmtpServer
 from tests.operations.servers import ROOT, TEST_KEYS

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from api.db import SchemaState, migrate
+from api.kernel.db import SchemaState, migrate
 from api.main import create_app
 from tests.databases import ENGINE, fresh_database
 from tests.factories import PASSWORD

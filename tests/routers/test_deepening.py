@@ -12,11 +12,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from api.kernel.changes import couple_space, solo_space
 from api.models import User
 from api.schemas.answer import AnswerIn
-from api.services import assignments
-from api.services.changes import couple_space, solo_space
-from api.services.delivery import is_light_day
+from api.services.assignments.delivery import is_light_day
 from tests.factories import answer, bearer, make_couple, register, sample_answer, today
 from tests.support import FrozenClock, walk
 
@@ -118,8 +117,8 @@ def answering_through_the_service(app: FastAPI, clock: FrozenClock) -> Answering
         with runtime.database.session(write=True) as db:
             for turn, tokens in enumerate(partners):
                 user = db.get_one(User, tokens["user"]["id"])
-                found = assignments.assignment_for(db, user, assignment["id"])
-                assignments.put_answer(db, catalog, user, found, body, if_match=None, now=now)
+                found = answering.assignment_for(db, user, assignment["id"])
+                answering.put_answer(db, catalog, user, found, body, if_match=None, now=now)
                 assert (found.revealed_at is not None) is (turn == 1)
             db.commit()
 

@@ -117,7 +117,7 @@ class TestToday:
         assert again == first_round[0]  # the one unseen for the longest
 
     def test_choice_is_deterministic(self, client: TestClient, app: FastAPI) -> None:
-        from api.services.delivery import choose_daily_exercise
+        from api.services.assignments.delivery import choose_daily_exercise
 
         catalog = app.state.runtime.catalog.current()
         themes = catalog.everyday_theme_slugs()

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, event, text
 
-from api.services.tokens import MAX_LIVE_TOKENS
+from api.services.accounts.tokens import MAX_LIVE_TOKENS
 from tests.factories import (
     PASSWORD,
     api_token,

@@ -12,7 +12,7 @@ import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 
-from api.config import Settings
+from api.kernel.config import Settings
 from api.main import create_app
 from tests.factories import bearer, make_couple, register
 from tests.support import empty_tables, make_admin
@@ -57,8 +57,8 @@ CONFIG = schemathesis.Config.from_dict(
 schema = schemathesis.openapi.from_dict(DOCUMENT, config=CONFIG)
 
 # Headers every HTTP response may carry that no client reads off an operation: the transport's,
-# and the browser-facing policies of api/hardening.py. Any other header the server sends must
-# be declared on the operation's response (api/contract/headers.py), or no client sees it.
+# and the browser-facing policies of api/edge/hardening.py. Any other header the server sends must
+# be declared on the operation's response (api/edge/contract/headers.py), or no client sees it.
 TRANSPORT_HEADERS = {
     "content-type",
     "content-length",

@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from jose import jwt
 from pydantic import ValidationError
 
-from api.config import Settings
-from api.db import migrate
+from api.kernel.config import Settings
+from api.kernel.db import migrate
 from api.main import create_app
 from api.security.install_key import install_keyring
 from tests.factories import bearer, register

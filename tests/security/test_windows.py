@@ -2,7 +2,7 @@
 
 import pytest
 
-from api.errors import RateLimited
+from api.kernel.errors import RateLimited
 from api.security.rate_limit import RateLimiter
 from api.security.windows import SWEEP_SECONDS, MovingWindows
 

@@ -11,9 +11,9 @@ from sqlmodel import Session
 
 from api.content.cache import CatalogCache
 from api.content.catalog import ExerciseEntry
+from api.content.management import revise_exercise
 from api.content.schema import ChoiceExercise, ExerciseType
 from api.models import Exercise
-from api.services.content import revise_exercise
 from tests.factories import bearer, register
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)

@@ -13,13 +13,13 @@ from sqlalchemy import Engine, create_engine, select
 from sqlmodel import Session
 
 from api.__main__ import main
-from api.config import get_settings
 from api.content.files import DATA_DIR, ContentFileError
 from api.content.loader import LoadReport, load_content, load_content_if_empty
-from api.db import migrate
+from api.content.management import revise_exercise
+from api.kernel.config import get_settings
+from api.kernel.db import migrate
 from api.models import Exercise, ExerciseVersion, Journey, metadata
 from api.models.content import CONTENT_TABLES
-from api.services.content import revise_exercise
 from tests.databases import fresh_database
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from api.services.days import local_day
+from api.kernel.days import local_day
 
 
 def utc(*parts: int) -> datetime:

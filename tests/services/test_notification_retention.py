@@ -15,7 +15,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from api.models import Notification, NotificationKind
-from api.services.outbox import DEAD_LETTER_KEPT, SENT_KEPT
+from api.services.notifications.outbox import DEAD_LETTER_KEPT, SENT_KEPT
 from api.worker import Worker
 from tests.factories import PASSWORD, answer, bearer, make_couple, today
 from tests.support import FrozenClock

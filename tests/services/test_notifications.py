@@ -13,7 +13,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from api.models import Assignment, Comment, Couple, Notification, User
-from api.services import notifications
+from api.services.notifications import notices
 from tests.factories import answer, bearer, make_couple, today
 from tests.support import FrozenClock
 
@@ -65,7 +65,7 @@ class TestPartnerAnswered:
     ) -> None:
         a, b = people(db, revealed)
         assignment = db.get_one(Assignment, revealed["assignment_id"])
-        notifications.enqueue_partner_answered(db, assignment, a, b, clock.now())
+        notices.enqueue_partner_answered(db, assignment, a, b, clock.now())
         db.commit()
         [row] = outbox(db)
         assert (row.recipient_user_id, row.kind, row.couple_id) == (
@@ -84,11 +84,11 @@ class TestPartnerAnswered:
         a, b = people(db, revealed)
         assignment = db.get_one(Assignment, revealed["assignment_id"])
         for _ in range(2):
-            notifications.enqueue_partner_answered(db, assignment, a, b, clock.now())
+            notices.enqueue_partner_answered(db, assignment, a, b, clock.now())
         db.commit()
-        notifications.enqueue_partner_answered(db, assignment, a, b, clock.now())
+        notices.enqueue_partner_answered(db, assignment, a, b, clock.now())
         db.commit()
-        notifications.enqueue_partner_answered(db, assignment, b, a, clock.now())
+        notices.enqueue_partner_answered(db, assignment, b, a, clock.now())
         db.commit()
         assert sorted(row.recipient_user_id for row in outbox(db)) == sorted([a.id, b.id])
 
@@ -97,7 +97,7 @@ class TestPartnerAnswered:
     ) -> None:
         a, b = people(db, revealed)
         assignment = db.get_one(Assignment, revealed["assignment_id"])
-        notifications.enqueue_partner_answered(db, assignment, a, b, clock.now())
+        notices.enqueue_partner_answered(db, assignment, a, b, clock.now())
         db.rollback()
         assert outbox(db) == []
 
@@ -109,7 +109,7 @@ class TestPartnerCommented:
         a, b = people(db, revealed)
         comment = db.get_one(Comment, revealed["comment_id"])
         for _ in range(2):
-            notifications.enqueue_partner_commented(db, comment, a, b, clock.now())
+            notices.enqueue_partner_commented(db, comment, a, b, clock.now())
         db.commit()
         [row] = outbox(db)
         assert (row.recipient_user_id, row.kind) == (b.id, "partner_commented")
@@ -128,7 +128,7 @@ class TestPartnerUnlinked:
         a, b = people(db, revealed)
         couple = db.get_one(Couple, a.couple_id)
         for _ in range(2):
-            notifications.enqueue_partner_unlinked(db, couple, b, a, clock.now())
+            notices.enqueue_partner_unlinked(db, couple, b, a, clock.now())
         db.commit()
         [row] = outbox(db)
         assert (row.recipient_user_id, row.kind, row.couple_id) == (
@@ -144,12 +144,10 @@ def test_no_payload_carries_what_anyone_wrote(
     a, b = people(db, revealed)
     assignment = db.get_one(Assignment, revealed["assignment_id"])
     now: datetime = clock.now()
-    notifications.enqueue_partner_answered(db, assignment, a, b, now)
-    notifications.enqueue_partner_commented(
-        db, db.get_one(Comment, revealed["comment_id"]), a, b, now
-    )
-    notifications.enqueue_partner_unlinked(db, db.get_one(Couple, a.couple_id), b, a, now)
-    notifications.enqueue(db, [notifications.daily_reminder(a.id, a.couple_id, now.date())], now)
+    notices.enqueue_partner_answered(db, assignment, a, b, now)
+    notices.enqueue_partner_commented(db, db.get_one(Comment, revealed["comment_id"]), a, b, now)
+    notices.enqueue_partner_unlinked(db, db.get_one(Couple, a.couple_id), b, a, now)
+    notices.enqueue(db, [notices.daily_reminder(a.id, a.couple_id, now.date())], now)
     db.commit()
     rows = outbox(db)
     assert len(rows) == 4

@@ -11,9 +11,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
 
-from api.db import Database
-from api.realtime import CHANNEL, ChangeFeed, Subscription
-from api.services import changes
+from api.kernel import changes
+from api.kernel.db import Database
+from api.kernel.realtime import CHANNEL, ChangeFeed, Subscription
 from tests.databases import ENGINE
 from tests.factories import register
 

@@ -8,9 +8,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from api.errors import Unauthorized
+from api.kernel.errors import Unauthorized
 from api.security.jwt import AccessClaims, Keyring
-from api.services.sessions import identity_of_access
+from api.services.accounts.sessions import identity_of_access
 from tests.factories import register
 from tests.support import FrozenClock
 

@@ -1,0 +1,73 @@
+"""What one running app holds: settings, database, keys, hasher, limiter, mail, clock, catalog,
+the session cache and the ETag key."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from api.content.cache import CatalogCache
+from api.edge.conditional import ETags
+from api.kernel.clock import Clock
+from api.kernel.config import Settings
+from api.kernel.db import Database, open_database
+from api.security.install_key import install_keyring
+from api.security.jwt import Keyring
+from api.security.passwords import PasswordHasher
+from api.security.rate_limit import RateLimiter
+from api.security.session_cache import SessionCache
+from api.services.notifications.mail import MailCourier
+
+
+@dataclass(frozen=True)
+class TokenPolicy:
+    keyring: Keyring
+    access_ttl: timedelta
+    refresh_idle: timedelta
+    refresh_absolute: timedelta
+    refresh_grace: timedelta
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    database: Database
+    tokens: TokenPolicy
+    hasher: PasswordHasher
+    limiter: RateLimiter
+    mail: MailCourier
+    clock: Clock
+    catalog: CatalogCache
+    session_cache: SessionCache
+    etags: ETags
+
+    @classmethod
+    def from_settings(cls, settings: Settings, clock: Clock | None = None) -> "Runtime":
+        database = open_database(settings)
+        clock = clock or Clock()
+        keyring = Keyring(
+            keys=dict(settings.jwt_keys) or install_keyring(settings.database_url),
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+        )
+        return cls(
+            settings=settings,
+            database=database,
+            tokens=TokenPolicy(
+                keyring=keyring,
+                access_ttl=timedelta(seconds=settings.access_token_ttl_seconds),
+                refresh_idle=timedelta(days=settings.refresh_idle_days),
+                refresh_absolute=timedelta(days=settings.refresh_absolute_days),
+                refresh_grace=timedelta(seconds=settings.refresh_grace_seconds),
+            ),
+            hasher=PasswordHasher(
+                memory_kib=settings.argon2_memory_kib,
+                time_cost=settings.argon2_time_cost,
+                concurrency=settings.password_hash_concurrency,
+            ),
+            limiter=RateLimiter(settings.redis_url, settings.rate_limit_key_prefix),
+            mail=MailCourier.from_settings(settings, database, clock),
+            clock=clock,
+            catalog=CatalogCache(database.reader, settings.content_cache_seconds),
+            session_cache=SessionCache(settings.session_recheck_seconds, database.feed),
+            # The newest signing key: the same in every process, private to the deployment.
+            etags=ETags(keyring.keys[keyring.signing_kid]),
+        )
