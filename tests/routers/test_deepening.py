@@ -112,7 +112,7 @@ def answering_through_the_service(app: FastAPI, clock: FrozenClock) -> Answering
     tested on its own (tests/routers/test_answers.py)."""
     runtime = app.state.runtime
 
-    def answering(partners: list[dict[str, Any]], assignment: dict[str, Any]) -> None:
+    def answer_both(partners: list[dict[str, Any]], assignment: dict[str, Any]) -> None:
         body = AnswerIn.model_validate(sample_answer(assignment["exercise"]))
         catalog, now = runtime.catalog.current(), clock.now()
         with runtime.database.session(write=True) as db:
@@ -123,7 +123,7 @@ def answering_through_the_service(app: FastAPI, clock: FrozenClock) -> Answering
                 assert (found.revealed_at is not None) is (turn == 1)
             db.commit()
 
-    return answering
+    return answer_both
 
 
 class TestDeepening:
