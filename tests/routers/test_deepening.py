@@ -16,6 +16,7 @@ from api.kernel.changes import couple_space, solo_space
 from api.kernel.clock import FrozenClock
 from api.models import User
 from api.schemas.answer import AnswerIn
+from api.services.assignments import answering
 from api.services.assignments.delivery import is_light_day
 from tests.factories import answer, bearer, make_couple, register, sample_answer, today
 from tests.routers.test_content import walk
