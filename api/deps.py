@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Request, Security
 from fastapi.security import (
@@ -21,14 +21,16 @@ from starlette.concurrency import run_in_threadpool
 from api.edge.runtime import Runtime
 from api.kernel.db import SAFE_METHODS, get_session
 from api.kernel.errors import Forbidden, Unauthorized
-from api.models import Couple, User
+from api.kernel.fields import PathId
+from api.models import Answer, Assignment, Couple, User
 from api.security.api_tokens import digest, is_api_token
 from api.security.jwt import InvalidToken
 from api.security.rate_limit import note_quota
 from api.security.scopes import DESCRIPTIONS as SCOPE_DESCRIPTIONS
-from api.security.scopes import Scope, grantable_scopes
+from api.security.scopes import Scope, grantable_scopes, missing_scopes_detail
 from api.security.session_cache import Heads, Identity
 from api.services.accounts import sessions, tokens
+from api.services.assignments import answering
 
 
 # Dependencies that do no I/O are `async def`: FastAPI then calls them on the event loop,
@@ -180,11 +182,7 @@ async def require_scopes(
 ) -> Caller:
     missing = sorted(set(required.scopes) - caller.scopes)
     if missing:
-        named = ", ".join(missing)
-        who = "only admins hold" if Scope.content_write in missing else "this token lacks"
-        raise Forbidden(
-            f"This needs the {named} scope, which {who}.", extra={"missing_scopes": missing}
-        )
+        raise Forbidden(missing_scopes_detail(missing), extra={"missing_scopes": missing})
     return caller
 
 
@@ -215,3 +213,32 @@ async def refuse_api_tokens(request: Request) -> None:
 
 UserSession = Annotated[Caller, Depends(require_user_session)]
 ContentEditor = Annotated[Caller, Scoped(Scope.content_write)]
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class InPath(Generic[T]):
+    """The object a path names, found for the caller by its domain's one lookup, which answers
+    404 for anything not theirs or their couple's. Called with the caller inside the route's
+    own database work, so the lookup shares that trip to the threadpool."""
+
+    db: Session
+    object_id: str
+    find: Callable[[Session, User, str], T]
+
+    def __call__(self, user: User) -> T:
+        return self.find(self.db, user, self.object_id)
+
+
+async def assignment_in_path(assignment_id: PathId, db: SessionDep) -> InPath[Assignment]:
+    return InPath(db, assignment_id, answering.assignment_for)
+
+
+async def answer_in_path(answer_id: PathId, db: SessionDep) -> InPath[Answer]:
+    return InPath(db, answer_id, answering.visible_answer)
+
+
+AssignmentInPath = Annotated[InPath[Assignment], Depends(assignment_in_path)]
+AnswerInPath = Annotated[InPath[Answer], Depends(answer_in_path)]

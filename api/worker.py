@@ -2,7 +2,8 @@
 outbox out through the transport, with retries. Run as many as you like: they share the work.
 
 Each row is claimed, sent, then marked in its own short transaction, with no transaction
-open while the transport talks to the network; api/services/notifications/outbox.py says what a crash costs.
+open while the transport talks to the network; api/services/notifications/outbox.py says
+what a crash costs.
 """
 
 import logging

@@ -19,9 +19,18 @@ class Request:
     token: str | None = None
     content_type: str | None = None
     body: str | None = None
+    if_none_match: str | None = None
 
     def line(self) -> str:
-        fields = (self.method, self.path, self.address, self.token, self.content_type, self.body)
+        fields = (
+            self.method,
+            self.path,
+            self.address,
+            self.token,
+            self.content_type,
+            self.if_none_match,
+            self.body,
+        )
         return "\t".join("-" if value is None else value for value in fields)
 
 

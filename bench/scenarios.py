@@ -15,6 +15,7 @@ from bench.load import Request
 JSON = "application/json"
 SYNC_FEW = "sync (~10 changes)"
 SYNC_MANY = "sync (~10k changes)"
+NOT_MODIFIED = "today 304"
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,19 @@ def _login(context: Context) -> list[Request]:
 SYNC_SAMPLE = 400
 
 
+def _today_unchanged(context: Context) -> list[Request]:
+    """A phone polling today with the tag it has: a 304 each time."""
+    requests = []
+    for i, member in enumerate(context.members[:SYNC_SAMPLE]):
+        token = context.tokens[member.user_id]
+        headers = {"Authorization": f"Bearer {token}", "X-Forwarded-For": address(i)}
+        url = f"{context.base_url}/v1/today"
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=60) as r:
+            etag = r.headers["ETag"]
+        requests.append(Request("GET", "/v1/today", address(i), token, if_none_match=etag))
+    return requests
+
+
 def _sync_fresh(cohort: str) -> Callable[[Context], list[Request]]:
     """Pulls with nothing new, from people of `cohort`: each with the cursor at the end of
     their change stream."""
@@ -122,6 +136,7 @@ def get_json(url: str, token: str, address: str) -> Any:
 
 SCENARIOS = (
     Scenario("today", "get", "/v1/today", _reads("/v1/today")),
+    Scenario(NOT_MODIFIED, "get", "/v1/today", _today_unchanged),
     Scenario("me", "get", "/v1/me", _reads("/v1/me")),
     Scenario("sync", "get", "/v1/sync", _sync_fresh("couple")),
     Scenario(SYNC_FEW, "get", "/v1/sync", _sync_fresh("new-couple")),

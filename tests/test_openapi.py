@@ -3,11 +3,17 @@
 import json
 import re
 from pathlib import Path
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
+from openapi_schema_validator import OAS31Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
 
 from api.__main__ import OPENAPI_PATH
-from api.edge.contract.names import walk
+from api.edge.contract.names import SCHEMAS, walk
+from tests.factories import api_token, bearer, open_assignment, register, token_bearer
 
 METHODS = {"get", "put", "post", "patch", "delete"}
 
@@ -49,7 +55,8 @@ def test_component_names_read_as_nouns(client: TestClient) -> None:
         assert not name.startswith(("Body_", "Response_")), name
     for node in walk(document["paths"]):
         assert "oneOf" not in node and "enum" not in node, node
-    for name in ("Assignment", "Invite", "AnswerContent", "ValidationProblem", "Exercise"):
+    stable = ("Assignment", "Invite", "AnswerContent", "ValidationProblem", "ScopeProblem")
+    for name in (*stable, "Exercise", "SyncMutationResult"):
         assert name in document["components"]["schemas"]
 
 
@@ -59,10 +66,14 @@ def test_every_union_has_a_required_discriminator(client: TestClient) -> None:
     assert set(unions) >= {"AnswerContent", "Exercise", "NewExercise"}
     for name, union in unions.items():
         tag = union["discriminator"]["propertyName"]
+        base = schemas[f"{name}Base"]
+        assert base["required"] == [tag] and base["discriminator"] == union["discriminator"]
         for value, target in union["discriminator"]["mapping"].items():
-            variant = schemas[target.rsplit("/", 1)[1]]
-            assert tag in variant["required"], (name, target)
-            assert variant["properties"][tag]["const"] == value, (name, target)
+            # Each variant: the base (which moshi's Kotlin reads), then its own closed fields.
+            inherited, own = schemas[target.rsplit("/", 1)[1]]["allOf"]
+            assert inherited == {"$ref": f"#/components/schemas/{name}Base"}, (name, target)
+            assert tag in own["required"], (name, target)
+            assert own["properties"][tag]["const"] == value, (name, target)
 
 
 def test_every_parameter_is_described(client: TestClient) -> None:
@@ -115,3 +126,68 @@ def test_every_body_has_an_example(client: TestClient) -> None:
                 if not schemas.get(ref.rsplit("/", 1)[-1], {}).get("examples"):
                     missing.append(f"{method} {path}")
     assert not missing, missing
+
+
+def assert_declared(document: dict[str, Any], declared: dict[str, Any], body: Any) -> None:
+    """`body` matches the schema `declared` for it, and every member it carries is named by
+    that schema (a member no schema names is what made generators model bodies as maps)."""
+    registry = Registry().with_resource(
+        "urn:attune:openapi", Resource.from_contents(document, DRAFT202012)
+    )
+    pointed = {"$ref": "urn:attune:openapi" + declared["$ref"]} if "$ref" in declared else declared
+    validator = OAS31Validator(pointed, registry=registry)
+    assert not [error.message for error in validator.iter_errors(body)], body
+    schema = document["components"]["schemas"][declared["$ref"].removeprefix(SCHEMAS)]
+    assert set(body) <= set(schema["properties"]), set(body) - set(schema["properties"])
+
+
+def declared_body(document: dict[str, Any], method: str, path: str, status: str) -> Any:
+    content = document["paths"][path][method]["responses"][status]["content"]
+    return next(iter(content.values()))["schema"]
+
+
+def test_a_missing_scope_is_a_scope_problem(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    user = register(client)
+    made = api_token(client, user, "profile:read")
+    mutation = {"id": "m1", "type": "checkin.put", "checkin_id": "c1", "mood": 4}
+    refused = client.post("/v1/sync", json={"mutations": [mutation]}, headers=token_bearer(made))
+    assert refused.status_code == 403
+    declared = declared_body(document, "post", "/v1/sync", "403")
+    assert declared == {"$ref": SCHEMAS + "ScopeProblem"}
+    assert_declared(document, declared, refused.json())
+    assert refused.json()["missing_scopes"] == ["answers:write"]
+
+
+@pytest.mark.usefixtures("content")
+def test_every_sync_result_is_a_declared_mutation_result(client: TestClient) -> None:
+    """Applied, conflict (with the answer and what it overwrote), duplicate (with its first
+    status) and rejected: each as SyncMutationResult declares it."""
+    document = client.get("/openapi.json").json()
+    user = register(client)
+    assignment = open_assignment(client, user)
+
+    def put(mutation_id: str, text: str, **base_version: int) -> dict[str, Any]:
+        content = {"type": "open", "text": text}
+        return {"id": mutation_id, "type": "answer.put", "assignment_id": assignment["id"]} | {
+            "answer": {"content": content},
+            **base_version,
+        }
+
+    client.post("/v1/sync", json={"mutations": [put("p0", "first")]}, headers=bearer(user))
+    stale = {"base_version": 1}
+    batch = [put("p1", "from the phone", **stale), put("t1", "from the tablet", **stale)]
+    batch.append(put("p1", "from the phone", **stale))
+    batch.append({"id": "r1", "type": "reaction.set", "answer_id": "nope", "emoji": "x"})
+    pushed = client.post("/v1/sync", json={"mutations": batch}, headers=bearer(user))
+    assert pushed.status_code == 200, pushed.text
+    results = pushed.json()["results"]
+    assert [r["status"] for r in results] == ["applied", "conflict", "duplicate", "rejected"]
+    assert results[1]["overwritten"] == {"type": "open", "text": "from the phone"}
+    assert results[2]["first_status"] == "applied"
+    declared = declared_body(document, "post", "/v1/sync", "200")
+    assert_declared(document, declared, pushed.json())
+    item = document["components"]["schemas"]["SyncPushResult"]["properties"]["results"]["items"]
+    assert item == {"$ref": SCHEMAS + "SyncMutationResult"}
+    for result in results:
+        assert_declared(document, item, result)

@@ -13,11 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, event
 from sqlmodel import Session
 
-from api.content.catalog import Catalog, VersionEntry, read_catalog
-
-# A version an assignment names but this catalog lacks was published by another process since
-# the last rebuild; rebuilding at most this often bounds what unknown versions can cost.
-_MISS_REBUILD_SECONDS = 1.0
+from api.content.catalog import Catalog, read_catalog
 
 
 @dataclass(frozen=True)
@@ -51,15 +47,6 @@ class CatalogCache:
             if built is None or not self._is_fresh(built):
                 built = self._rebuild()
             return built.catalog
-
-    def delivered_version(self, exercise_id: str, version: int) -> VersionEntry | None:
-        """The version an assignment names, even one another process published moments ago."""
-        found = self.current().version(exercise_id, version)
-        built = self._built
-        if found is None and built is not None and self._timer() - built.at > _MISS_REBUILD_SECONDS:
-            self.invalidate()
-            found = self.current().version(exercise_id, version)
-        return found
 
     def invalidate(self) -> None:
         self._generation = next(self._generations)

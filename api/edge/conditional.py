@@ -6,13 +6,22 @@ whatever else the body depends on (the language, the couple's local day...), so 
 the session check and nothing more. Keyed with a secret of the deployment: the same in every
 process, and no one can forge the tag of an assignment they may not see to probe for its id.
 Tags are weak: equal tags promise an equal body, not equal bytes across releases.
+
+That promise also lets a process keep what it rendered (`RenderedReads`): a body under its
+tag's digest is served again to the next read with the same digest, without the database or
+a render. The viewer is in every digest, so a kept body is only ever its own viewer's; a
+write moves a head and with it the digest, and a body read after the heads is at least as
+new as they are, so no later read (whose heads are newer still) can find a stale one.
 """
 
 import base64
 import hashlib
 import re
+import threading
+from dataclasses import dataclass
 from typing import Annotated, Any
 
+from cachetools import LRUCache
 from fastapi import FastAPI, Header, Request, Response, status
 
 _TAG = re.compile(r'(?:W/)?"([^"]*)"')
@@ -56,6 +65,34 @@ class ETags:
         return base64.urlsafe_b64encode(hashed).decode()
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """A conditional read's JSON body, rendered once, with its ETag and other headers."""
+
+    body: bytes
+    headers: dict[str, str]
+
+    def response(self) -> Response:
+        return Response(self.body, media_type="application/json", headers=self.headers)
+
+
+class RenderedReads:
+    """The bodies this process rendered, by digest; the least recently used go first."""
+
+    def __init__(self, capacity: int) -> None:
+        self._kept: LRUCache[str, Rendered] = LRUCache(maxsize=capacity)
+        self._lock = threading.Lock()  # misses are rendered, and kept, in the threadpool
+
+    def get(self, digest: str) -> Rendered | None:
+        with self._lock:
+            return self._kept.get(digest)
+
+    def keep(self, digest: str, rendered: Rendered) -> Rendered:
+        with self._lock:
+            self._kept[digest] = rendered
+        return rendered
+
+
 def tag(digest: str, version: int | None = None) -> str:
     """`W/"<digest>"`, or `W/"<version>.<digest>"` for a route whose tag also carries the
     caller's answer version for `If-Match`."""
@@ -79,6 +116,19 @@ def check_modified(
     for opaque in _TAG.findall(if_none_match or ""):
         if opaque.rpartition(".")[2] == digest:
             raise NotModified(f'W/"{opaque}"', headers)
+
+
+def kept_or_not_modified(
+    rendered: RenderedReads,
+    if_none_match: str | None,
+    digest: str,
+    headers: dict[str, str] | None = None,
+) -> Response | None:
+    """The start of every conditional read: a 304 when the caller's tag still holds, else the
+    body kept under `digest` if this process has one, else None (render it, then `keep`)."""
+    check_modified(if_none_match, digest, headers)
+    kept = rendered.get(digest)
+    return None if kept is None else kept.response()
 
 
 async def _not_modified(_request: Request, exc: Exception) -> Response:

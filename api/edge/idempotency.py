@@ -1,11 +1,10 @@
 """Idempotency-Key for POSTs that create: a retry with the same key and body gets the first
 response and creates nothing; the same key with another body is 422.
 
-The remembered response is stored in the same transaction as what it created, so either
-both exist or neither. Two identical requests racing: the second one's insert collides on
-(user, key) and answers 409, its work rolled back. The response is kept sealed under the
-client's key (api/security/sealing.py), so a token secret in it is unreadable from the
-database. Register and login take no header: they answer with the caller's credentials.
+The first response is remembered as sync mutations' outcomes are (api/services/remembered.py):
+in the transaction of what it created, sealed under the client's key. Two identical requests
+racing: the second one's insert collides and answers 409, its work rolled back. Register and
+login take no header: they answer with the caller's credentials.
 """
 
 import hashlib
@@ -15,15 +14,15 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import CurrentCaller, Now, RuntimeDep, SessionDep
 from api.kernel.errors import Conflict, Unprocessable
-from api.models.idempotency import IdempotencyRecord
 from api.security import sealing
 from api.security.jwt import Keyring
+from api.services import remembered
+from api.services.remembered import KeyKind, Remembered
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -51,21 +50,20 @@ class Idempotency:
         """Store `body` as the answer to this key (a no-op without the header)."""
         if self.key is None:
             return body
-        self.db.add(
-            IdempotencyRecord(
-                user_id=self.user_id,
-                key=sealing.key_digest(self.key),
+        try:
+            remembered.remember(
+                self.db,
+                self.user_id,
+                KeyKind.request,
+                self.key,
                 fingerprint=self.fingerprint,
                 status_code=status_code,
-                response_body=sealing.seal(
+                body=sealing.seal(
                     self.keyring, self.key, self.user_id, body.model_dump(mode="json")
                 ),
-                created_at=self.now,
+                now=self.now,
             )
-        )
-        try:
-            self.db.flush()
-        except IntegrityError as exc:
+        except remembered.KeyTaken as exc:
             raise Conflict("A request with this Idempotency-Key is still being processed.") from exc
         return body
 
@@ -95,31 +93,26 @@ async def get_idempotency(
     keyring = runtime.tokens.keyring
     if idempotency_key is not None:
         # A query: in the threadpool, never on the event loop.
-        record = await run_in_threadpool(_remembered, db, caller.user.id, idempotency_key)
-        if record is not None:
-            _replay_of(record, keyring, idempotency_key, fingerprint)
+        first = await run_in_threadpool(
+            remembered.recall, db, caller.user.id, KeyKind.request, idempotency_key
+        )
+        if first is not None:
+            _replay_of(first, keyring, idempotency_key, caller.user.id, fingerprint)
     return Idempotency(db, keyring, caller.user.id, idempotency_key, fingerprint, now)
 
 
-def _replay_of(record: IdempotencyRecord, keyring: Keyring, key: str, fingerprint: str) -> None:
-    if record.fingerprint != fingerprint:
+def _replay_of(
+    first: Remembered, keyring: Keyring, key: str, user_id: str, fingerprint: str
+) -> None:
+    if first.fingerprint != fingerprint:
         raise Unprocessable(
             "This Idempotency-Key was used with a different request.",
             loc=["header", "Idempotency-Key"],
         )
-    body = sealing.unseal(keyring, key, record.user_id, record.response_body)
+    body = sealing.unseal(keyring, key, user_id, first.body)
     if body is None:
         raise Conflict("This Idempotency-Key's first answer can no longer be replayed.")
-    raise _Replay(record.status_code, body)
-
-
-def _remembered(db: Session, user_id: str, key: str) -> IdempotencyRecord | None:
-    return db.exec(
-        select(IdempotencyRecord).where(
-            IdempotencyRecord.user_id == user_id,
-            IdempotencyRecord.key == sealing.key_digest(key),
-        )
-    ).first()
+    raise _Replay(first.status_code, body)
 
 
 IdempotencyDep = Annotated[Idempotency, Depends(get_idempotency)]

@@ -3,7 +3,11 @@
 import json
 from typing import Any
 
+from pydantic import BaseModel
+
 from api.kernel.errors import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE, AppError, problem_responses
+from api.schemas.token import ScopeProblem
+from api.security.scopes import missing_scopes_detail
 
 DESCRIPTION = """\
 Attune is the backend of a couples app. Two partners link their accounts, receive the same
@@ -152,10 +156,47 @@ def _problem_example(status: int, detail: str) -> dict[str, Any]:
     return example
 
 
+SCOPE_PROBLEM_DESCRIPTION = (
+    "Not allowed: the credential lacks a scope this needs; `missing_scopes` names them."
+)
+
+
+def _scopes_of(operation: dict[str, Any]) -> list[str]:
+    return sorted(
+        {
+            scope
+            for need in operation.get("security", [])
+            for scope in need.get("OAuth2PasswordBearer", [])
+        }
+    )
+
+
+def _scope_problem(content: dict[str, Any], response: dict[str, Any], scopes: list[str]) -> None:
+    """The 403 of an operation that needs scopes is the one for a scope the credential lacks
+    (api/deps.py): a ScopeProblem, which names them."""
+    content["schema"] = {"$ref": "#/components/schemas/ScopeProblem"}
+    response["description"] = SCOPE_PROBLEM_DESCRIPTION
+    content.setdefault(
+        "example",
+        _problem_example(403, missing_scopes_detail(scopes[:1])) | {"missing_scopes": scopes[:1]},
+    )
+
+
+def _declare(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """A component no route names as its response model, and the ones it refers to."""
+    own = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for name, referred in own.pop("$defs", {}).items():
+        components.setdefault(name, referred)
+    components[model.__name__] = own
+
+
 def problem_media_types(schema: dict[str, Any]) -> dict[str, Any]:
     """Error responses are served as application/problem+json; say so in the document."""
+    _declare(schema, ScopeProblem)
     for path in schema.get("paths", {}).values():
         for operation in path.values():
+            scopes = _scopes_of(operation)
             for status, response in operation.get("responses", {}).items():
                 content = response.get("content", {})
                 if status[0] in "45" and "application/json" in content:
@@ -165,6 +206,8 @@ def problem_media_types(schema: dict[str, Any]) -> dict[str, Any]:
                         "$ref": "#/components/schemas/ValidationProblem"
                     }
                     response["description"] = problem_responses(422)[422]["description"]
+                if status == "403" and scopes and PROBLEM_MEDIA_TYPE in content:
+                    _scope_problem(content[PROBLEM_MEDIA_TYPE], response, scopes)
                 if PROBLEM_MEDIA_TYPE in content:
                     example = _problem_example(int(status), response["description"])
                     content[PROBLEM_MEDIA_TYPE].setdefault("example", example)

@@ -1,11 +1,12 @@
-"""What one running app holds: settings, database, keys, hasher, limiter, mail, clock, catalog,
-the session cache and the ETag key."""
+"""What one running process (the API or the worker) holds: settings, database, keys, hasher,
+limiter, mail, clock, catalog, the session cache and the ETag key. The edge builds it, as
+the outermost ring: it wires every domain together."""
 
 from dataclasses import dataclass
 from datetime import timedelta
 
 from api.content.cache import CatalogCache
-from api.edge.conditional import ETags
+from api.edge.conditional import ETags, RenderedReads
 from api.kernel.clock import Clock
 from api.kernel.config import Settings
 from api.kernel.db import Database, open_database
@@ -14,16 +15,11 @@ from api.security.jwt import Keyring
 from api.security.passwords import PasswordHasher
 from api.security.rate_limit import RateLimiter
 from api.security.session_cache import SessionCache
+from api.services.accounts.sessions import TokenPolicy
 from api.services.notifications.mail import MailCourier
 
-
-@dataclass(frozen=True)
-class TokenPolicy:
-    keyring: Keyring
-    access_ttl: timedelta
-    refresh_idle: timedelta
-    refresh_absolute: timedelta
-    refresh_grace: timedelta
+# Bodies of hot reads kept per process: a few KB each, so some ten MB at most.
+RENDERED_READS_KEPT = 2048
 
 
 @dataclass
@@ -38,6 +34,7 @@ class Runtime:
     catalog: CatalogCache
     session_cache: SessionCache
     etags: ETags
+    rendered: RenderedReads
 
     @classmethod
     def from_settings(cls, settings: Settings, clock: Clock | None = None) -> "Runtime":
@@ -70,4 +67,5 @@ class Runtime:
             session_cache=SessionCache(settings.session_recheck_seconds, database.feed),
             # The newest signing key: the same in every process, private to the deployment.
             etags=ETags(keyring.keys[keyring.signing_kid]),
+            rendered=RenderedReads(RENDERED_READS_KEPT),
         )

@@ -11,6 +11,7 @@ commit after a larger one has been read, and that change would be skipped for go
 from sqlalchemy import bindparam, delete, event, inspect, update
 from sqlmodel import Session, col, select
 
+from api.kernel.errors import NotFound
 from api.models import Answer, Assignment, CheckIn, Comment, Couple, Reaction, Tombstone, User
 
 Synced = Couple | Assignment | Answer | Comment | Reaction | CheckIn
@@ -124,3 +125,15 @@ def _publish_pending(db: Session) -> None:
     for space, head in db.info.pop(_PENDING, {}).items():
         if feed is not None:
             feed.poke(space, head)
+
+
+def lock_couple(db: Session, row: Assignment | Answer) -> None:
+    """Serialize this write with every other write to the couple's data, until commit. Every
+    write takes this lock before any other (one order, so writes queue instead of
+    deadlocking), and decides on what it reads under it: `row` was read before, so it is read
+    again here, as a reveal or a withdrawal may have committed while this request waited."""
+    lock(db, row.space)
+    table = type(row)
+    again = select(table).where(table.id == row.id).execution_options(populate_existing=True)
+    if db.exec(again).first() is None:
+        raise NotFound(f"No such {'answer' if table is Answer else 'assignment'}.")

@@ -31,7 +31,7 @@ from api.kernel.realtime import ChangeFeed
 
 log = logging.getLogger("api.db")
 
-ALEMBIC_DIR = Path(__file__).resolve().parent.parent / "alembic"
+ALEMBIC_DIR = Path(__file__).resolve().parents[2] / "alembic"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # A request waits this long for a pooled connection before it is answered 503.
 POOL_TIMEOUT_SECONDS = 10
@@ -262,6 +262,13 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 
     Opening a session does no I/O, and neither does closing one with no transaction: only a
     request that used the database goes to the threadpool to end its transaction.
+
+    This is the request paths' one commit site; `in_one_trip` only moves the same commit into
+    the endpoint's own trip to the threadpool. The exceptions, each for its reason:
+    `Database.reading` (who is calling, read before the write lock is taken), a refresh
+    token's family revoked on reuse (it must outlive the 401's rollback), the day's first
+    assignment (made on the writer while the request reads), and each pushed sync mutation
+    (one transaction per mutation, so one rejected leaves the others applied).
     """
     database: Database = request.app.state.runtime.database
     session = database.session(write=request.method not in SAFE_METHODS)

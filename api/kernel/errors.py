@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError, ResponseValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -33,10 +33,12 @@ class FieldError(BaseModel):
     msg: str = Field(description="What is wrong with it. Never repeats the submitted value.")
 
 
+# Documentation only: the handlers below write the bodies. No `extra="allow"`: a body that
+# carries more than these four members has a schema of its own (ValidationProblem,
+# ScopeProblem, StaleAnswerProblem), and `additionalProperties: true` makes generators model a
+# problem as a map (a Kotlin HashMap superclass that kotlinx-serialization cannot compile).
 class Problem(BaseModel):
     """An RFC 9457 problem details object."""
-
-    model_config = ConfigDict(extra="allow")
 
     type: str = Field(
         description="A URN naming the kind of problem; stable, to branch on.",

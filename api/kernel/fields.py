@@ -1,5 +1,5 @@
-"""Field and parameter types shared by several routes: passwords, time zones, locales, local
-times, dates, ids in paths."""
+"""Field and parameter types shared by several routes and the content files: time zones,
+locales, local times, dates, ids in paths."""
 
 import re
 from datetime import date
@@ -9,8 +9,6 @@ from typing import Annotated
 
 from fastapi import Path
 from pydantic import AfterValidator, BeforeValidator, Field
-
-from api.security.passwords import MAX_LENGTH, MIN_LENGTH
 
 # Fixed-offset zones are valid IANA names but would drift from the people's real local time;
 # "Factory" is a placeholder for machines whose zone was never set, in no place at all.
@@ -36,15 +34,6 @@ def _known_zone(name: str) -> str:
     return name
 
 
-Password = Annotated[
-    str,
-    Field(
-        min_length=MIN_LENGTH,
-        max_length=MAX_LENGTH,
-        description=f"{MIN_LENGTH} to {MAX_LENGTH} characters, any Unicode; common ones refused.",
-        examples=["a long phrase only we know"],
-    ),
-]
 TimeZoneName = Annotated[
     str,
     Field(max_length=64, examples=["Europe/Paris"], description="An IANA time zone name."),

@@ -7,13 +7,12 @@ from api.models.content import Exercise, ExerciseVersion, Journey, Theme
 from api.models.couple import Couple, CoupleMember, Invite
 from api.models.idempotency import IdempotencyRecord
 from api.models.notification import Device, Notification, NotificationKind
-from api.models.sync import AnswerRevision, SyncMutation, Tombstone
+from api.models.sync import AnswerRevision, Tombstone
 from api.models.token import ApiToken
 
 __all__ = [
     "Answer",
     "AnswerRevision",
-    "SyncMutation",
     "Tombstone",
     "ApiToken",
     "Assignment",

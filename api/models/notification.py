@@ -48,7 +48,8 @@ class Notification(SQLModel, table=True):
     `next_attempt_at` is set, sent when `sent_at` is, and a dead letter (kept, with
     `last_error`) when neither is. `payload` never carries what anyone wrote, nor a name: its
     `title` says `{partner}` where the actor's name goes at send time. Sent rows are kept two
-    days (to fold retried events into one), dead letters fourteen (api/services/notifications/outbox.py).
+    days (to fold retried events into one), dead letters fourteen
+    (api/services/notifications/outbox.py).
     """
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=36)

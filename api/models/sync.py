@@ -23,21 +23,6 @@ class Tombstone(SQLModel, table=True):
     change_seq: int
 
 
-class SyncMutation(SQLModel, table=True):
-    """The first result of each client mutation id, kept for good: phones return after weeks."""
-
-    __tablename__ = "sync_mutation"
-
-    user_id: str = Field(
-        sa_column=Column(
-            String(36), ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
-        )
-    )
-    mutation_id: str = Field(primary_key=True, max_length=64)
-    result: dict[str, object] = Field(sa_column=Column(JSON, nullable=False))
-    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
-
-
 class AnswerRevision(SQLModel, table=True):
     """Text a stale offline edit overwrote: kept, never silently lost."""
 

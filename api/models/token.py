@@ -29,7 +29,8 @@ class ApiToken(SQLModel, table=True):
     scopes: list[str] = Field(sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
-    # Written at most once a minute per token (api/services/accounts/tokens.py), never on every request.
+    # Written at most once a minute per token (api/services/accounts/tokens.py), never on
+    # every request.
     last_used_at: datetime | None = Field(
         default=None, sa_column=Column(UTCDateTime(), nullable=True)
     )

@@ -4,12 +4,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Response, status
 
-from api.deps import Caller, Now, Scoped, SessionDep
+from api.deps import AnswerInPath, Caller, Now, Scoped, SessionDep
 from api.kernel.errors import problem_responses
-from api.kernel.fields import PathId
 from api.schemas.assignment import ReactionIn, ReactionOut
 from api.security.scopes import Scope
-from api.services.assignments import answering
+from api.services.assignments import reactions
 
 router = APIRouter(
     prefix="/v1/answers", tags=["answer"], responses=problem_responses(401, 403, 429)
@@ -23,14 +22,13 @@ router = APIRouter(
     responses=problem_responses(401, 404, 422),
 )
 def set_reaction(
-    answer_id: PathId,
+    answer: AnswerInPath,
     body: ReactionIn,
     caller: Annotated[Caller, Scoped(Scope.answers_write)],
     db: SessionDep,
     now: Now,
 ) -> ReactionOut:
-    answer = answering.visible_answer(db, caller.user, answer_id)
-    reaction = answering.set_reaction(db, caller.user, answer, body.emoji, now)
+    reaction = reactions.set_reaction(db, caller.user, answer(caller.user), body.emoji, now)
     return ReactionOut.model_validate(reaction)
 
 
@@ -42,8 +40,7 @@ def set_reaction(
     responses=problem_responses(401, 404),
 )
 def clear_reaction(
-    answer_id: PathId, caller: Annotated[Caller, Scoped(Scope.answers_write)], db: SessionDep
+    answer: AnswerInPath, caller: Annotated[Caller, Scoped(Scope.answers_write)], db: SessionDep
 ) -> Response:
-    answer = answering.visible_answer(db, caller.user, answer_id)
-    answering.clear_reaction(db, caller.user, answer)
+    reactions.clear_reaction(db, caller.user, answer(caller.user))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -3,18 +3,25 @@
 import re
 from dataclasses import replace
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
+from pydantic import TypeAdapter
 from sqlmodel import Session
 
 from api.content.catalog import Catalog
-from api.deps import Caller, Now, RuntimeDep, Scoped, SessionDep
-from api.edge.conditional import IfNoneMatch, check_modified, conditional_responses, tag
+from api.deps import AssignmentInPath, Caller, Now, RuntimeDep, Scoped, SessionDep
+from api.edge.conditional import (
+    IfNoneMatch,
+    Rendered,
+    conditional_responses,
+    kept_or_not_modified,
+    tag,
+)
 from api.edge.idempotency import IdempotencyDep
+from api.edge.runtime import Runtime
 from api.kernel.db import in_one_trip
 from api.kernel.errors import Unprocessable, problem_responses
-from api.kernel.fields import PathId
 from api.models import Answer, Assignment, User
 from api.routers.content import CatalogDep, Language
 from api.schemas.answer import AnswerIn, StaleAnswerProblem
@@ -27,15 +34,16 @@ from api.schemas.assignment import (
     CommentPage,
     ExtraAssignmentIn,
 )
-from api.schemas.pagination import DEFAULT_LIMIT, Cursor, Limit, decode_cursor, encode_cursor
+from api.schemas.pagination import DEFAULT_LIMIT, Cursor, Limit, keyset_page
 from api.security.scopes import Scope
 from api.security.session_cache import Heads
-from api.services.assignments import answering, delivery
+from api.services.assignments import answering, comments, delivery, reactions
 from api.services.assignments.reveal import assignment_out
 
 router = APIRouter(tags=["assignment"], responses=problem_responses(401, 403, 429))
 
-# `"3"` as PUT sends it, or `W/"3.<digest>"` as the conditional reads send it (api/edge/conditional.py).
+# `"3"` as PUT sends it, or `W/"3.<digest>"` as the conditional reads send it
+# (api/edge/conditional.py).
 _ETAG = re.compile(r'^(?:W/)?"?(\d{1,9})(?:\.[A-Za-z0-9_-]{1,64})?"?$')
 
 
@@ -58,6 +66,9 @@ async def if_match_version(
     return int(found.group(1))
 
 
+_ASSIGNMENT_JSON = TypeAdapter(AssignmentOut)
+
+
 def _render(
     db: Session,
     user: User,
@@ -66,9 +77,9 @@ def _render(
     language: str,
     response: Response,
 ) -> list[AssignmentOut]:
-    reactions = answering.reactions_of(db, [a.id for _, answers in rows for a in answers])
+    shown = reactions.reactions_of(db, [a.id for _, answers in rows for a in answers])
     rendered = [
-        assignment_out(user.id, assignment, answers, reactions, catalog, language)
+        assignment_out(user.id, assignment, answers, shown, catalog, language)
         for assignment, answers in rows
     ]
     response.headers["Content-Language"] = language
@@ -80,14 +91,18 @@ def _with_answers(db: Session, found: list[Assignment]) -> list[tuple[Assignment
     return [(a, [x for x in answers if x.assignment_id == a.id]) for a in found]
 
 
-def _etag(response: Response, rendered: AssignmentOut, digest: str | None = None) -> None:
-    """The answer's version as the ETag of a write; with the digest of a conditional read,
-    the read's tag, which carries the version for If-Match (0: not answered)."""
+def _etag(response: Response, rendered: AssignmentOut) -> None:
+    """The answer's version as the ETag of a write."""
+    if rendered.my_answer is not None:
+        response.headers["ETag"] = f'"{rendered.my_answer.version}"'
+
+
+def _keep(runtime: Runtime, digest: str, rendered: AssignmentOut, language: str) -> Rendered:
+    """A conditional read's body, rendered to JSON once and kept under its digest. Its tag
+    carries the caller's answer version for If-Match (0: not answered)."""
     version = 0 if rendered.my_answer is None else rendered.my_answer.version
-    if digest is not None:
-        response.headers["ETag"] = tag(digest, version)
-    elif rendered.my_answer is not None:
-        response.headers["ETag"] = f'"{version}"'
+    headers = {"ETag": tag(digest, version), "Content-Language": language}
+    return runtime.rendered.keep(digest, Rendered(_ASSIGNMENT_JSON.dump_json(rendered), headers))
 
 
 def _render_one(
@@ -97,14 +112,11 @@ def _render_one(
     catalog: Catalog,
     language: str,
     response: Response,
-    answers: list[Answer] | None = None,
-    digest: str | None = None,
+    answers: list[Answer],
 ) -> AssignmentOut:
-    """One assignment with the answers `user` may see (its answers are read unless given),
-    and its ETag."""
-    rows = _with_answers(db, [found]) if answers is None else [(found, answers)]
-    rendered = _render(db, user, rows, catalog, language, response)[0]
-    _etag(response, rendered, digest)
+    """One assignment with the answers `user` may see, and its ETag."""
+    rendered = _render(db, user, [(found, answers)], catalog, language, response)[0]
+    _etag(response, rendered)
     return rendered
 
 
@@ -138,6 +150,7 @@ _CONDITIONAL = (
         + "\n\n"
         + _CONDITIONAL.lstrip()
     ),
+    response_model=AssignmentOut,
     responses={**conditional_responses(), **problem_responses(401, 503)},
 )
 async def today(
@@ -149,7 +162,7 @@ async def today(
     now: Now,
     response: Response,
     if_none_match: IfNoneMatch = None,
-) -> AssignmentOut:
+) -> Response:
     owner = delivery.Owner(caller.couple, caller.user)
     day = owner.day(now)
 
@@ -157,13 +170,18 @@ async def today(
         # The day is in it: at the couple's midnight today is another assignment, unmade yet.
         return runtime.etags.digest("today", caller.user.id, heads, language, day)
 
-    check_modified(if_none_match, digest_at(caller.heads), {"Content-Language": language})
+    asked = digest_at(caller.heads)
+    kept = kept_or_not_modified(
+        runtime.rendered, if_none_match, asked, {"Content-Language": language}
+    )
+    if kept is not None:
+        return kept
 
-    def work() -> AssignmentOut:
+    def work() -> Response:
         found = delivery.day_assignment(db, runtime.database, catalog, owner, now)
         rendered = _render(db, caller.user, [found], catalog, language, response)[0]
-        _etag(response, rendered, digest_at(_heads_showing(caller, found[0])))
-        return rendered
+        digest = digest_at(_heads_showing(caller, found[0]))
+        return _keep(runtime, digest, rendered, language).response()
 
     return await in_one_trip(db, work)
 
@@ -187,25 +205,23 @@ def list_assignments(
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> AssignmentPage:
-    after = None
-    if cursor is not None:
-        day, last_id = decode_cursor(cursor, (date, str))
-        after = (day, last_id)
     exercise_ids = None if theme is None else [e.id for e in catalog.exercises(themes={theme})]
-    found = answering.history(
-        db,
-        caller.user,
-        exercise_ids=exercise_ids,
-        kind=kind,
-        revealed=revealed,
-        after=after,
-        limit=limit + 1,
+
+    def fetch(after: tuple[Any, ...] | None, count: int) -> list[Assignment]:
+        return answering.history(
+            db,
+            caller.user,
+            exercise_ids=exercise_ids,
+            kind=kind,
+            revealed=revealed,
+            after=after,
+            limit=count,
+        )
+
+    page, next_cursor = keyset_page(
+        cursor, (date, str), fetch, lambda a: [a.local_date.isoformat(), a.id], limit
     )
-    page = found[:limit]
     items = _render(db, caller.user, _with_answers(db, page), catalog, language, response)
-    next_cursor = None
-    if len(found) > limit:
-        next_cursor = encode_cursor([page[-1].local_date.isoformat(), page[-1].id])
     return AssignmentPage(items=items, next_cursor=next_cursor)
 
 
@@ -242,10 +258,11 @@ def create(
         "Yours or your current couple's, with the answers you may see under the reveal rule."
         + _CONDITIONAL
     ),
+    response_model=AssignmentOut,
     responses={**conditional_responses(), **problem_responses(401, 404)},
 )
 async def get(
-    assignment_id: PathId,
+    assignment: AssignmentInPath,
     caller: Annotated[Caller, Scoped(Scope.answers_read)],
     db: SessionDep,
     runtime: RuntimeDep,
@@ -253,16 +270,21 @@ async def get(
     language: Language,
     response: Response,
     if_none_match: IfNoneMatch = None,
-) -> AssignmentOut:
+) -> Response:
     # Keyed: a tag for an id the caller may not see cannot be made, so no 304 tells it exists.
     digest = runtime.etags.digest(
-        "assignment", caller.user.id, caller.heads, language, assignment_id
+        "assignment", caller.user.id, caller.heads, language, assignment.object_id
     )
-    check_modified(if_none_match, digest, {"Content-Language": language})
+    kept = kept_or_not_modified(
+        runtime.rendered, if_none_match, digest, {"Content-Language": language}
+    )
+    if kept is not None:
+        return kept
 
-    def work() -> AssignmentOut:
-        found = answering.assignment_for(db, caller.user, assignment_id)
-        return _render_one(db, caller.user, found, catalog, language, response, digest=digest)
+    def work() -> Response:
+        rows = _with_answers(db, [assignment(caller.user)])
+        rendered = _render(db, caller.user, rows, catalog, language, response)[0]
+        return _keep(runtime, digest, rendered, language).response()
 
     return await in_one_trip(db, work)
 
@@ -286,7 +308,7 @@ async def get(
     },
 )
 async def put_answer(
-    assignment_id: PathId,
+    assignment: AssignmentInPath,
     body: AnswerIn,
     caller: Annotated[Caller, Scoped(Scope.answers_write)],
     db: SessionDep,
@@ -297,7 +319,7 @@ async def put_answer(
     expected: Annotated[int | None, Depends(if_match_version)],
 ) -> AssignmentOut:
     def work() -> AssignmentOut:
-        found = answering.assignment_for(db, caller.user, assignment_id)
+        found = assignment(caller.user)
         _, created, answers = answering.put_answer(
             db, catalog, caller.user, found, body, if_match=expected, now=now
         )
@@ -320,12 +342,12 @@ async def put_answer(
     responses=problem_responses(401, 404, 412, 422),
 )
 def withdraw_answer(
-    assignment_id: PathId,
+    assignment: AssignmentInPath,
     caller: Annotated[Caller, Scoped(Scope.answers_write)],
     db: SessionDep,
     expected: Annotated[int | None, Depends(if_match_version)],
 ) -> Response:
-    found = answering.assignment_for(db, caller.user, assignment_id)
+    found = assignment(caller.user)
     answering.withdraw_answer(db, caller.user, found, if_match=expected)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -337,23 +359,21 @@ def withdraw_answer(
     responses=problem_responses(401, 404, 422),
 )
 def list_comments(
-    assignment_id: PathId,
+    assignment: AssignmentInPath,
     caller: Annotated[Caller, Scoped(Scope.answers_read)],
     db: SessionDep,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> CommentPage:
-    found = answering.assignment_for(db, caller.user, assignment_id)
-    after = None
-    if cursor is not None:
-        at, last_id = decode_cursor(cursor, (datetime, str))
-        after = (at, last_id)
-    comments = answering.comments_of(db, found, after, limit + 1)
-    page = comments[:limit]
-    next_cursor = None
-    if len(comments) > limit:
-        next_cursor = encode_cursor([page[-1].created_at.isoformat(), page[-1].id])
-    return CommentPage(items=[answering.comment_out(c) for c in page], next_cursor=next_cursor)
+    found = assignment(caller.user)
+    page, next_cursor = keyset_page(
+        cursor,
+        (datetime, str),
+        lambda after, count: comments.comments_of(db, found, after, count),
+        lambda c: [c.created_at.isoformat(), c.id],
+        limit,
+    )
+    return CommentPage(items=[comments.comment_out(c) for c in page], next_cursor=next_cursor)
 
 
 @router.post(
@@ -364,13 +384,13 @@ def list_comments(
     responses=problem_responses(401, 404, 409, 422),
 )
 def add_comment(
-    assignment_id: PathId,
+    assignment: AssignmentInPath,
     body: CommentIn,
     caller: Annotated[Caller, Scoped(Scope.answers_write)],
     db: SessionDep,
     now: Now,
     idempotency: IdempotencyDep,
 ) -> CommentOut:
-    found = answering.assignment_for(db, caller.user, assignment_id)
-    comment = answering.add_comment(db, caller.user, found, body.id, body.body, now)
-    return idempotency.remember(answering.comment_out(comment), status.HTTP_201_CREATED)
+    found = assignment(caller.user)
+    comment = comments.add_comment(db, caller.user, found, body.id, body.body, now)
+    return idempotency.remember(comments.comment_out(comment), status.HTTP_201_CREATED)

@@ -4,9 +4,16 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Response, status
+from pydantic import TypeAdapter
 
 from api.deps import Caller, ClientAddress, Now, RuntimeDep, Scoped, SessionDep, UserSession
-from api.edge.conditional import IfNoneMatch, check_modified, conditional_responses, tag
+from api.edge.conditional import (
+    IfNoneMatch,
+    Rendered,
+    conditional_responses,
+    kept_or_not_modified,
+    tag,
+)
 from api.edge.idempotency import IdempotencyDep
 from api.kernel.days import local_day
 from api.kernel.db import in_one_trip
@@ -15,8 +22,8 @@ from api.routers.content import CatalogDep
 from api.schemas.assignment import CoupleStatsOut
 from api.schemas.couple import CoupleOut, CoupleUpdateIn, InviteOut, JoinIn, JourneyStartIn
 from api.security.scopes import Scope
-from api.services.accounts.presenter import couple_out, invite_out
 from api.services.couples import linking, stats
+from api.services.couples.presenter import couple_out, invite_out
 
 router = APIRouter(prefix="/v1/couple", tags=["couple"], responses=problem_responses(401, 403, 429))
 
@@ -111,6 +118,7 @@ def join(
         "Sends an `ETag` (weak): `If-None-Match` with it answers 304 with no body while "
         "nothing here has changed."
     ),
+    response_model=CoupleOut,
     responses={**conditional_responses(), **problem_responses(401, 404)},
 )
 async def get(
@@ -119,20 +127,28 @@ async def get(
     runtime: RuntimeDep,
     catalog: CatalogDep,
     now: Now,
-    response: Response,
     if_none_match: IfNoneMatch = None,
-) -> CoupleOut:
-    couple = caller.couple
+) -> Response:
+    couple, digest = caller.couple, None
     if couple is not None:
         # The couple's day is in it: the streak is counted up to today.
         today = local_day(couple.timezone, couple.day_starts_at, now)
         digest = runtime.etags.digest("couple", caller.user.id, caller.heads, today)
-        check_modified(if_none_match, digest)
-        response.headers["ETag"] = tag(digest)
-    return await in_one_trip(
-        db,
-        lambda: couple_out(db, linking.current_couple(db, caller.user), caller.user, catalog, now),
-    )
+        kept = kept_or_not_modified(runtime.rendered, if_none_match, digest)
+        if kept is not None:
+            return kept
+
+    def work() -> Response:
+        found = linking.current_couple(db, caller.user)  # 404 when not linked
+        body = _COUPLE_JSON.dump_json(couple_out(db, found, caller.user, catalog, now))
+        if digest is None:  # linked since the session check: tagged from the next read on
+            return Response(body, media_type="application/json")
+        return runtime.rendered.keep(digest, Rendered(body, {"ETag": tag(digest)})).response()
+
+    return await in_one_trip(db, work)
+
+
+_COUPLE_JSON = TypeAdapter(CoupleOut)
 
 
 @router.patch(

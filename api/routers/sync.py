@@ -23,15 +23,18 @@ A batch of offline writes, applied in order, each in its own transaction. Shapes
 
 - `answer.put {assignment_id, answer: {id?, content}, base_version?}`: `answer` is the body
   of `PUT /v1/assignments/{id}/answer`. A stale `base_version` is still applied (the last
-  write to reach us wins) and reported as `conflict` with the text it overwrote (also kept
-  in the answer's revisions); an edit of an answer deleted meanwhile loses to the delete.
+  write to reach us wins) and reported as `conflict` with the text it overwrote
+  (`overwritten`, also kept in the answer's revisions); an edit of an answer deleted
+  meanwhile loses to the delete. A put that was applied returns the `answer` as it now
+  stands.
 - `answer.delete {assignment_id}`
 - `comment.add {assignment_id, comment_id, body}`
 - `reaction.set {answer_id, emoji}`, `reaction.clear {answer_id}`
 - `checkin.put {checkin_id, mood, note?}`
 
-A replay of a mutation id returns its first result as `duplicate`, whenever it comes. A
-mutation that can never apply is `rejected` with a reason and does not stop the rest.
+A replay of a mutation id returns its first result as `duplicate` (`first_status` says what
+it was), whenever it comes. A mutation that can never apply is `rejected` with a reason and
+does not stop the rest.
 """
 
 
@@ -64,15 +67,22 @@ async def pull(
     def read() -> PullOut:
         with runtime.database.snapshot() as db:
             pulled = pulls.pull(db, caller.user, cursor, limit)
-        return PullOut(
-            changes=[ChangeOut.model_validate(change) for change in pulled.changes],
-            cursor=pulled.cursor,
-            has_more=pulled.has_more,
-            reset=pulled.reset,
-        )
+        return _out(pulled)
 
-    # One trip to the threadpool for all of it (see api.db.in_one_trip).
+    current = pulls.already_current(caller.user, caller.heads, cursor)
+    if current is not None:
+        return _out(current)
+    # One trip to the threadpool for all of it (see api.kernel.db.in_one_trip).
     return await run_in_threadpool(read)
+
+
+def _out(pulled: pulls.Pulled) -> PullOut:
+    return PullOut(
+        changes=[ChangeOut.model_validate(change) for change in pulled.changes],
+        cursor=pulled.cursor,
+        has_more=pulled.has_more,
+        reset=pulled.reset,
+    )
 
 
 @router.post(

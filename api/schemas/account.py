@@ -1,15 +1,25 @@
 """Bodies of the auth and /v1/me endpoints."""
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 from pydantic.config import JsonDict
 
-from api.kernel.fields import DisplayName, Locale, LocalTime, Password, TimeZoneName
+from api.kernel.fields import DisplayName, Locale, LocalTime, TimeZoneName
 from api.schemas.answer import AnswerOut
 from api.schemas.base import ChangesIn, RequestBody, ResponseBody
-from api.security.passwords import MAX_LENGTH as MAX_PASSWORD_LENGTH
+from api.security.passwords import MAX_LENGTH, MIN_LENGTH
+
+Password = Annotated[
+    str,
+    Field(
+        min_length=MIN_LENGTH,
+        max_length=MAX_LENGTH,
+        description=f"{MIN_LENGTH} to {MAX_LENGTH} characters, any Unicode; common ones refused.",
+        examples=["a long phrase only we know"],
+    ),
+]
 
 
 class RegisterIn(RequestBody):
@@ -89,7 +99,7 @@ class LoginForm(BaseModel):
 
     grant_type: Literal["password"] | None = None
     username: str = Field(max_length=320, description="The account's email.")
-    password: str = Field(max_length=MAX_PASSWORD_LENGTH)
+    password: str = Field(max_length=MAX_LENGTH)
     scope: str = Field(
         default="",
         max_length=1024,

@@ -1,6 +1,7 @@
 """Bodies of assignments, comments, reactions and check-ins."""
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, ConfigDict, Field
@@ -12,7 +13,16 @@ from api.schemas.content import ExerciseOut
 from api.schemas.couple import StreakOut
 from api.schemas.pagination import Page
 
-AssignmentKind = Literal["daily", "journey", "extra", "solo"]
+
+# Why an assignment exists: the couple's daily, a journey's day, one chosen on top, a solo daily.
+class AssignmentKind(StrEnum):
+    daily = "daily"
+    journey = "journey"
+    extra = "extra"
+    solo = "solo"
+
+
+PartnerStatus = Literal["pending", "answered"]
 
 
 def _is_emoji(value: str) -> str:
@@ -112,7 +122,7 @@ class AssignmentOut(ResponseBody):
     partner_answer: AnswerOut | None = Field(
         description="Only once revealed: until you have answered, it is always null."
     )
-    partner_status: Literal["pending", "answered"] | None = Field(
+    partner_status: PartnerStatus | None = Field(
         description="Whether the partner has answered; null on solo assignments."
     )
     revealed: bool = Field(description="Both have answered; stays true for good.")

@@ -81,12 +81,27 @@ def _cursor_part(part: Any, kind: CursorPart) -> Any:
     return parsed
 
 
+def keyset_page(
+    cursor: str | None,
+    shape: Sequence[CursorPart],
+    fetch: Callable[[tuple[Any, ...] | None, int], list[Item]],
+    position: Callable[[Item], Sequence[str | int]],
+    limit: int,
+) -> tuple[list[Item], str | None]:
+    """A page from the database: `fetch(after, n)` reads up to n items after the cursor's
+    position (decoded to `shape`), one more than the page to know whether another follows."""
+    after = tuple(decode_cursor(cursor, shape)) if cursor is not None else None
+    found = fetch(after, limit + 1)
+    page = found[:limit]
+    return page, encode_cursor(position(page[-1])) if len(found) > limit else None
+
+
 def page_after(
     items: Sequence[Item], key: Callable[[Item], str], cursor: str | None, limit: int
 ) -> tuple[list[Item], str | None]:
     """A page of `items` (sorted by `key`, unique) after the cursor's, and the next cursor."""
-    after = decode_cursor(cursor, (str,))[0] if cursor is not None else None
-    rest = [item for item in items if after is None or key(item) > after]
-    page = rest[:limit]
-    next_cursor = encode_cursor([key(page[-1])]) if len(rest) > limit else None
-    return page, next_cursor
+
+    def rest(after: tuple[Any, ...] | None, count: int) -> list[Item]:
+        return [item for item in items if after is None or key(item) > after[0]][:count]
+
+    return keyset_page(cursor, (str,), rest, lambda item: [key(item)], limit)

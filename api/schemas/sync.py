@@ -4,6 +4,7 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field
 
+from api.schemas.answer import AnswerContent, AnswerOut
 from api.schemas.base import RequestBody, ResponseBody
 
 
@@ -75,12 +76,33 @@ class PushIn(RequestBody):
     mutations: list[MutationIn] = Field(min_length=1, max_length=100)
 
 
+MutationStatus = Literal["applied", "duplicate", "conflict", "rejected"]
+
+
+# Every member a result can carry (api/services/sync/mutations.py) is declared, so that
+# generators make a plain data class of it, never a map.
 class MutationResult(ResponseBody):
-    model_config = ConfigDict(extra="allow")
+    """The result of one offline write, by its `id`."""
 
     id: str
-    status: Literal["applied", "duplicate", "conflict", "rejected"]
-    reason: str | None = None
+    status: MutationStatus
+    reason: str | None = Field(
+        default=None, description="Why it was rejected, or what the conflict was about."
+    )
+    answer: AnswerOut | None = Field(
+        default=None,
+        description="An `answer.put`'s answer as it stands after the write, as you see it.",
+    )
+    overwritten: AnswerContent | None = Field(
+        default=None,
+        description="A `conflict`'s: the content this write replaced, kept in the answer's "
+        "revisions.",
+    )
+    first_status: MutationStatus | None = Field(
+        default=None,
+        description="A `duplicate`'s: the status the mutation got the first time, whose "
+        "result this repeats.",
+    )
 
 
 class PushOut(ResponseBody):

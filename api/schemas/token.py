@@ -1,10 +1,11 @@
-"""Bodies of the /v1/tokens endpoints."""
+"""Bodies of the /v1/tokens endpoints, and the 403 of a credential that lacks a scope."""
 
 from datetime import datetime
 from typing import Annotated
 
 from pydantic import ConfigDict, Field, Strict, field_validator
 
+from api.kernel.errors import Problem
 from api.schemas.base import RequestBody, ResponseBody
 from api.schemas.pagination import Page
 from api.security.scopes import Scope
@@ -48,6 +49,15 @@ class ApiTokenIn(RequestBody):
         if len(set(value)) != len(value):
             raise ValueError("lists a scope twice")
         return value
+
+
+class ScopeProblem(Problem):
+    """A 403 of an operation that needs scopes: the credential (an API token, or a signed-in
+    user without `content:write`) does not hold them all."""
+
+    missing_scopes: list[Scope] = Field(
+        min_length=1, description="The scopes the operation needs that the credential lacks."
+    )
 
 
 class ApiTokenOut(ResponseBody):

@@ -1,5 +1,6 @@
 """What a credential may do: the scopes of SPEC.md §7, and who may hold which."""
 
+from collections.abc import Sequence
 from enum import StrEnum
 
 
@@ -29,3 +30,10 @@ def grantable_scopes(is_admin: bool) -> frozenset[Scope]:
     """What a user holds when signed in, and the most a token they make can carry:
     `content:write` belongs to admins alone (made by a command line, never by the API)."""
     return frozenset(Scope) if is_admin else frozenset(Scope) - {Scope.content_write}
+
+
+def missing_scopes_detail(missing: Sequence[str]) -> str:
+    """The `detail` of a 403 for scopes a credential lacks (ScopeProblem), named in its
+    `missing_scopes`."""
+    who = "only admins hold" if Scope.content_write in missing else "this token lacks"
+    return f"This needs the {', '.join(missing)} scope, which {who}."

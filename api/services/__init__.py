@@ -1,0 +1,1 @@
+"""The domains, one package each: the rules of SPEC.md, callable without HTTP."""

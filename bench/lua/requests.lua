@@ -1,19 +1,21 @@
 -- Shared by the wrk scripts: load prepared requests (one per line: method, path, client
--- address, bearer token, content type, body, tab-separated, "-" for none) and report the run
+-- address, bearer token, content type, If-None-Match, body, tab-separated, "-" for none) and
+-- report the run
 -- as one JSON line.
 local M = {}
 
 function M.load(path)
   local prepared = {}
   for line in io.lines(path) do
-    local method, target, address, token, ctype, body =
-      line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
+    local method, target, address, token, ctype, etag, body =
+      line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
     local headers = {}
     -- uvicorn trusts X-Forwarded-For from loopback: each person gets their own address, as
     -- behind a real load balancer, so per-address limits see many clients, not one.
     if address ~= "-" then headers["X-Forwarded-For"] = address end
     if token ~= "-" then headers["Authorization"] = "Bearer " .. token end
     if ctype ~= "-" then headers["Content-Type"] = ctype end
+    if etag ~= "-" then headers["If-None-Match"] = etag end
     if body == "-" then body = nil end
     -- Formatted once here, so a request costs wrk a table lookup, not string building.
     prepared[#prepared + 1] = wrk.format(method, target, headers, body)

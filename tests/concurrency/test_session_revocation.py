@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tests.databases import ENGINE
-from tests.factories import bearer
+from tests.factories import bearer, sample_answer
 from tests.support import couple_through, revoke_unannounced
 
 pytestmark = [
@@ -78,3 +78,43 @@ def test_unlinking_and_token_revocation_reach_the_other_process(two_processes: l
             time.sleep(0.02)
     assert httpx.delete(f"{one}/v1/tokens/{made['id']}", headers=bearer(a)).status_code == 204
     assert seconds_until_refused(other, token, within=1.0) < 1.0
+
+
+def _pull_to_the_end(http: httpx.Client, cursor: str | None = None) -> dict[str, Any]:
+    while True:
+        page = http.get("/v1/sync", params={} if cursor is None else {"cursor": cursor}).json()
+        cursor = page["cursor"]
+        if not page["has_more"]:
+            return page
+
+
+def test_a_write_on_one_process_is_seen_by_a_pull_with_its_cursor_on_the_other(
+    two_processes: list[str],
+) -> None:
+    # Sync for a client already at the head is answered from what this request's session
+    # check read: a cursor made by another process after a write must never look "ahead"
+    # (a reset) there, and the partner's older cursor must find the write at once.
+    one, other = two_processes
+    a, b = couple_through(one)
+    held_in_memory(other, a)
+    held_in_memory(other, b)
+    with (
+        httpx.Client(base_url=one, timeout=10, headers=bearer(a)) as writer,
+        httpx.Client(base_url=other, timeout=10, headers=bearer(a)) as writer_elsewhere,
+        httpx.Client(base_url=other, timeout=10, headers=bearer(b)) as partner,
+    ):
+        partner_cursor = _pull_to_the_end(partner)["cursor"]
+        assignment = writer.get("/v1/today").json()
+        put = writer.put(
+            f"/v1/assignments/{assignment['id']}/answer",
+            json=sample_answer(assignment["exercise"]),
+        )
+        assert put.status_code == 201, put.text
+        after_write = _pull_to_the_end(writer)["cursor"]
+        # At once, on the other process, with the cursor the first one just handed out.
+        again = writer_elsewhere.get("/v1/sync", params={"cursor": after_write}).json()
+        assert again == {"changes": [], "cursor": after_write, "has_more": False, "reset": False}
+        seen = partner.get("/v1/sync", params={"cursor": partner_cursor}).json()
+        assert not seen["reset"]
+        assert {c["entity"] for c in seen["changes"]} >= {"assignment", "answer"}
+        assert seen["cursor"] == after_write

@@ -126,9 +126,13 @@ def test_examples_match_their_schemas(document: dict[str, Any]) -> None:
 
 def test_every_error_response_is_a_problem(document: dict[str, Any]) -> None:
     """A Problem; a 422 its ValidationProblem (with `errors`), a 412 the StaleAnswerProblem
-    (with the current answer): an error body that carries more has a schema of its own."""
+    (with the current answer), the 403 of an operation that needs scopes a ScopeProblem (with
+    `missing_scopes`): an error body that carries more has a schema of its own, and none
+    declares members it does not name (generators would make a map of it)."""
     own = {"422": "#/components/schemas/ValidationProblem"}
     for where, operation in operations(document):
+        scoped = any(need.get("OAuth2PasswordBearer") for need in operation.get("security", []))
+        assert not scoped or "403" in operation["responses"], where
         for status, response in operation["responses"].items():
             if status[0] in "45":
                 content = response["content"]
@@ -136,14 +140,20 @@ def test_every_error_response_is_a_problem(document: dict[str, Any]) -> None:
                 schema = content["application/problem+json"]["schema"]
                 if where == "PUT /v1/assignments/{assignment_id}/answer" and status == "412":
                     assert schema == {"$ref": "#/components/schemas/StaleAnswerProblem"}
+                elif scoped and status == "403":
+                    assert schema == {"$ref": "#/components/schemas/ScopeProblem"}, where
                 else:
                     assert schema == {"$ref": own.get(status, PROBLEM)}, f"{where} {status}"
     schemas = document["components"]["schemas"]
     assert "HTTPValidationError" not in schemas
-    for name in ("Problem", "ValidationProblem", "StaleAnswerProblem"):
+    problems = ("Problem", "ValidationProblem", "StaleAnswerProblem", "ScopeProblem")
+    for name in problems:
         assert {"type", "title", "status", "detail"} <= set(schemas[name]["required"]), name
     assert "errors" in schemas["ValidationProblem"]["required"]
     assert {"current", "current_version"} <= set(schemas["StaleAnswerProblem"]["required"])
+    assert "missing_scopes" in schemas["ScopeProblem"]["required"]
+    for name in (*problems, "SyncMutationResult"):
+        assert "additionalProperties" not in schemas[name], name
 
 
 def test_operations_name_their_security(document: dict[str, Any]) -> None:

@@ -18,7 +18,7 @@ from tests.factories import (
     renewed,
     sample_answer,
 )
-from tests.support import FrozenClock
+from tests.support import FrozenClock, count_statements
 
 pytestmark = pytest.mark.usefixtures("content")
 
@@ -203,6 +203,65 @@ class TestTheTagChangesWithWhatYouSee:
         for path, tag in tags.items():
             assert_modified(client, path, b, tag)
         assert client.get("/v1/today", headers=bearer(b)).json()["kind"] == "solo"
+
+
+class TestBodiesKeptInMemory:
+    """A body rendered once is served again under the same digest: always its own viewer's,
+    and never once a write has moved what the viewer would see."""
+
+    @pytest.mark.parametrize("path", ["/v1/today", "assignment"])
+    def test_a_kept_body_follows_every_write_and_never_crosses_partners(
+        self, client: TestClient, path: str
+    ) -> None:
+        a, b = make_couple(client)
+        assignment = client.get("/v1/today", headers=bearer(a)).json()
+        url = path if path.startswith("/") else f"/v1/assignments/{assignment['id']}"
+
+        def seen(tokens: dict[str, Any]) -> dict[str, Any]:
+            first, again = (client.get(url, headers=bearer(tokens)) for _ in range(2))
+            assert first.status_code == again.status_code == 200
+            assert first.json() == again.json()
+            assert first.headers["etag"] == again.headers["etag"]
+            assert again.headers["content-language"] == "en"
+            assert again.headers["cache-control"] == "no-store"
+            body: dict[str, Any] = again.json()
+            return body
+
+        assert seen(a)["partner_status"] == seen(b)["partner_status"] == "pending"
+        answer(client, a, assignment, "from a")
+        mine, theirs = seen(a), seen(b)
+        assert mine["my_answer"] is not None and theirs["my_answer"] is None
+        assert theirs["partner_status"] == "answered" and theirs["partner_answer"] is None
+        answer(client, b, assignment, "from b")
+        assert seen(a)["partner_answer"] == seen(b)["my_answer"]
+        assert seen(b)["partner_answer"] == seen(a)["my_answer"]
+
+    def test_the_couple_as_each_partner_sees_it_and_after_a_rename(
+        self, client: TestClient
+    ) -> None:
+        a, b = make_couple(client)
+
+        def partner_seen_by(tokens: dict[str, Any]) -> str:
+            first, again = (client.get("/v1/couple", headers=bearer(tokens)) for _ in range(2))
+            assert first.json() == again.json()
+            assert first.headers["etag"] == again.headers["etag"]
+            name: str = again.json()["partner"]["display_name"]
+            return name
+
+        before = (partner_seen_by(a), partner_seen_by(b))
+        assert before[0] != before[1]
+        renamed = client.patch("/v1/me", json={"display_name": "Renamed"}, headers=bearer(b))
+        assert renamed.status_code == 200
+        assert (partner_seen_by(a), partner_seen_by(b)) == ("Renamed", before[1])
+
+    def test_a_kept_body_costs_no_more_than_the_session_check(
+        self, client: TestClient, app: FastAPI
+    ) -> None:
+        a, _ = make_couple(client)
+        client.get("/v1/today", headers=bearer(a))
+        session_check = count_statements(app, lambda: client.get("/v1/me", headers=bearer(a)))
+        kept = count_statements(app, lambda: client.get("/v1/today", headers=bearer(a)))
+        assert kept <= session_check
 
 
 class TestIfMatchTakesTheTagOfARead:

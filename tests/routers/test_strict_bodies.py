@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.factories import PASSWORD, bearer, make_couple, register
+from tests.factories import PASSWORD, bearer, make_couple, open_assignment, register
 from tests.support import assert_problem, make_admin
 
 
@@ -28,6 +28,24 @@ def test_a_wrong_json_type_is_refused(
     located = problem["errors"][0]["loc"]
     assert all(isinstance(part, str) for part in located)
     assert located[-1] == (field or "expires_in_days")
+
+
+def test_a_union_tag_written_twice_is_one_tag(client: TestClient, content: None) -> None:
+    """moshi's PolymorphicJsonAdapterFactory (README, "Swift and Kotlin") writes a variant's
+    `type` as its label and again as its field: the same value twice is the one tag."""
+    tokens = register(client)
+    assignment = open_assignment(client, tokens)
+    body = '{"content": {"type": "open", "type": "open", "text": "The night you stayed up."}}'
+    response = client.put(
+        f"/v1/assignments/{assignment['id']}/answer",
+        content=body,
+        headers=bearer(tokens) | {"Content-Type": "application/json"},
+    )
+    assert response.status_code in (200, 201), response.text
+    assert response.json()["my_answer"]["content"] == {
+        "type": "open",
+        "text": "The night you stayed up.",
+    }
 
 
 def test_a_boolean_is_a_boolean(client: TestClient, content: None, database_url: str) -> None:

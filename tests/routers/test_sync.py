@@ -301,6 +301,22 @@ class TestCost:
             counts.append(count_statements(app, lambda c=cursor, t=a: pull(client, t, c)))
         assert counts[0] == counts[1]
 
+    def test_a_client_at_the_head_costs_no_more_than_its_session_check(
+        self, client: TestClient, app: FastAPI
+    ) -> None:
+        a, _ = make_couple(client)
+        answer(client, a, today(client, a))
+        _, cursor = pull_all(client, a)
+        session_check = count_statements(app, lambda: client.get("/v1/me", headers=bearer(a)))
+        at_head = count_statements(app, lambda: pull(client, a, cursor))
+        assert pull(client, a, cursor) == {
+            "changes": [],
+            "cursor": cursor,
+            "has_more": False,
+            "reset": False,
+        }
+        assert at_head <= session_check
+
 
 def _bulk_comments(
     app: FastAPI, tokens: dict[str, Any], client: TestClient, assignment_id: str, n: int

@@ -35,7 +35,7 @@ def _schema(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
 def _fields(document: dict[str, Any], schema: dict[str, Any]) -> set[str]:
     """The top-level fields a body may have, across the members of a union."""
     schema = _schema(document, schema)
-    members = schema.get("oneOf", []) + schema.get("anyOf", [])
+    members = schema.get("oneOf", []) + schema.get("anyOf", []) + schema.get("allOf", [])
     return set(schema.get("properties", {})).union(*(_fields(document, m) for m in members))
 
 

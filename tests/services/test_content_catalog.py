@@ -150,23 +150,6 @@ class TestCaching:
             db.commit()
         assert entry(cache, "trust-01").current.version == 2
 
-    @pytest.mark.usefixtures("mutable_content")
-    def test_a_delivered_version_from_another_process_is_found(
-        self, cache: CatalogCache, engine: Engine, timer: Timer, queries: list[str]
-    ) -> None:
-        cache.current()
-        with Session(engine) as db:
-            revise_exercise(db, "trust-01", {"title": "Revised elsewhere"}, NOW)
-            db.commit()
-        queries.clear()
-        # Looked up again and again within a second: one rebuild at most, not one per lookup.
-        assert cache.delivered_version("trust-01", 2) is None
-        assert cache.delivered_version("trust-01", 9) is None
-        assert queries == []
-        timer.now += 2
-        found = cache.delivered_version("trust-01", 2)
-        assert found is not None and found.spec.title == "Revised elsewhere"
-
 
 @pytest.mark.usefixtures("mutable_content")
 @pytest.mark.parametrize(

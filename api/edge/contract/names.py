@@ -73,11 +73,11 @@ UNION_NAMES = {
 # An inline enum, by the title of the field it types -> its component: one type per field in
 # every client, whatever values it gains. Not listed: the title, in PascalCase.
 ENUM_NAMES = {
-    "Kind": "AssignmentKind",
     "Partner Status": "PartnerStatus",
     "Entity": "SyncEntity",
     "Op": "SyncOperation",
     "Status": "SyncMutationStatus",
+    "First Status": "SyncMutationStatus",
 }
 UNION_DESCRIPTIONS = {
     "AnswerContent": "An answer's content, one shape per exercise type; `type` tells which.",
@@ -148,6 +148,7 @@ def name_unions(document: dict[str, Any]) -> None:
             node["$ref"] = SCHEMAS + name
     for union in unions.values():
         _type_the_discriminator(schemas, union)
+        _declare_the_base(schemas, union)
     schemas.update(unions)
 
 
@@ -170,6 +171,35 @@ def _type_the_discriminator(schemas: dict[str, Any], union: dict[str, Any]) -> N
         variant["properties"][tag_name] = {"allOf": [{"$ref": SCHEMAS + enum}], "const": tag}
         if tag_name not in variant.setdefault("required", []):
             variant["required"].insert(0, tag_name)
+
+
+def _declare_the_base(schemas: dict[str, Any], union: dict[str, Any]) -> None:
+    """`{union}Base`: what every variant has (the discriminator); each variant is an `allOf` of
+    it and of its own fields. Generators that model a union by inheritance read it: Kotlin with
+    moshi makes the base an interface every variant implements (tools/contract/kotlin-moshi.yaml
+    types the union by it), where the `oneOf` alone gives an interface no variant implements.
+    A variant's own fields stay whole in its second part (closed, the discriminator a `const`),
+    so `oneOf` clients and validators read the union as before."""
+    name = union["title"] + "Base"
+    tag_name = union["discriminator"]["propertyName"]
+    variants = [
+        target.removeprefix(SCHEMAS) for target in union["discriminator"]["mapping"].values()
+    ]
+    tag = schemas[variants[0]]["properties"][tag_name]["allOf"][0]
+    schemas[name] = {
+        "title": name,
+        "description": f"What every `{union['title']}` has: its `{tag_name}`, which tells which.",
+        "type": "object",
+        "properties": {tag_name: tag},
+        "required": [tag_name],
+        "discriminator": dict(
+            union["discriminator"], mapping=dict(union["discriminator"]["mapping"])
+        ),
+    }
+    for variant in variants:
+        own = schemas[variant]
+        kept = {key: own.pop(key) for key in ("title", "description") if key in own}
+        schemas[variant] = kept | {"allOf": [{"$ref": SCHEMAS + name}, own]}
 
 
 def name_enums(document: dict[str, Any]) -> None:

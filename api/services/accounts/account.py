@@ -15,7 +15,7 @@ from api.security.passwords import PasswordHasher, is_common
 from api.security.session_cache import forget_on_commit
 from api.services.accounts import mail_tokens, sessions, tokens
 from api.services.accounts.mail_tokens import Purpose
-from api.services.assignments import answering, checkins, delivery
+from api.services.assignments import answering, checkins, comments, delivery, reactions
 from api.services.assignments.reveal import visible_answers
 from api.services.couples import linking
 from api.services.notifications import mails
@@ -193,7 +193,7 @@ def export_account(db: Session, catalog: Catalog, user: User, now: datetime) -> 
         "sessions": logins,
         "couples": linking.couples_of(db, user),
         "answers": answers,
-        "comments": answering.authored_comments(db, user),
-        "reactions": answering.authored_reactions(db, user),
+        "comments": comments.authored_comments(db, user),
+        "reactions": reactions.authored_reactions(db, user),
         "checkins": checkins.checkins_of(db, user),
     }

@@ -10,19 +10,24 @@ presented later, it means the token leaked: the whole family is revoked.
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, update
 from sqlmodel import Session, col, select
 
 from api.kernel.errors import Unauthorized
 from api.models import AuthSession, Couple, RefreshToken, User
-from api.security.jwt import AccessClaims
+from api.security.jwt import AccessClaims, Keyring
 from api.security.session_cache import Heads, Identity, forget_on_commit
 
-if TYPE_CHECKING:  # api.runtime builds the mail courier, which needs this module's hashes
-    from api.edge.runtime import TokenPolicy
+
+@dataclass(frozen=True)
+class TokenPolicy:
+    keyring: Keyring
+    access_ttl: timedelta
+    refresh_idle: timedelta
+    refresh_absolute: timedelta
+    refresh_grace: timedelta
 
 
 @dataclass(frozen=True)
@@ -38,7 +43,7 @@ def hash_token(raw: str) -> str:
 
 
 def _issue(
-    db: Session, policy: "TokenPolicy", user: User, auth_session: AuthSession, now: datetime
+    db: Session, policy: TokenPolicy, user: User, auth_session: AuthSession, now: datetime
 ) -> IssuedTokens:
     raw = secrets.token_urlsafe(32)
     db.add(
@@ -55,7 +60,7 @@ def _issue(
     return IssuedTokens(access, raw, int(policy.access_ttl.total_seconds()), user)
 
 
-def start_session(db: Session, policy: "TokenPolicy", user: User, now: datetime) -> IssuedTokens:
+def start_session(db: Session, policy: TokenPolicy, user: User, now: datetime) -> IssuedTokens:
     auth_session = AuthSession(
         user_id=user.id, created_at=now, expires_at=now + policy.refresh_absolute
     )
@@ -64,9 +69,7 @@ def start_session(db: Session, policy: "TokenPolicy", user: User, now: datetime)
     return _issue(db, policy, user, auth_session, now)
 
 
-def rotate_refresh_token(
-    db: Session, policy: "TokenPolicy", raw: str, now: datetime
-) -> IssuedTokens:
+def rotate_refresh_token(db: Session, policy: TokenPolicy, raw: str, now: datetime) -> IssuedTokens:
     token_hash = hash_token(raw)
     live_sessions = select(AuthSession.id).where(
         col(AuthSession.revoked_at).is_(None), col(AuthSession.expires_at) > now

@@ -1,0 +1,2 @@
+"""The daily and its answers: delivery, answering, the reveal, comments, reactions,
+check-ins (SPEC §5)."""

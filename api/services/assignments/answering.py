@@ -1,4 +1,5 @@
-"""Assignments a user may see, answers to them, and the conversation under them.
+"""Assignments a user may see and the answers to them (SPEC §5); comments and reactions
+under them are in their own modules.
 
 Every lookup by id goes through `assignment_for`, which only finds assignments of the
 caller's current couple or the caller's own solo ones: anything else is 404, whether it
@@ -13,12 +14,13 @@ from sqlmodel import Session, col, select
 from api.content.catalog import Catalog, VersionEntry
 from api.kernel import changes
 from api.kernel.errors import Conflict, NotFound, PreconditionFailed, Unprocessable
-from api.models import Answer, Assignment, Comment, Reaction, User
+from api.models import Answer, Assignment, User
 from api.models.base import new_id
 from api.schemas.answer import AnswerIn
-from api.schemas.assignment import CommentOut
+from api.schemas.assignment import AssignmentKind
+from api.services.assignments import reactions
 from api.services.assignments.answer_rules import check_answer
-from api.services.assignments.delivery import Kind, Owner
+from api.services.assignments.delivery import Owner
 from api.services.assignments.reveal import reveal_if_complete
 from api.services.notifications import notices
 
@@ -46,9 +48,6 @@ _ASSIGNMENT_OF = {
     )
     for linked in (True, False)
 }
-_REACTIONS_TO = select(Reaction).where(
-    col(Reaction.answer_id).in_(bindparam("answer_ids", expanding=True))
-)
 
 
 def assignment_for(db: Session, user: User, assignment_id: str) -> Assignment:
@@ -61,18 +60,6 @@ def assignment_for(db: Session, user: User, assignment_id: str) -> Assignment:
     if found is None:
         raise NotFound("No such assignment.")
     return found
-
-
-def lock_couple(db: Session, row: Assignment | Answer) -> None:
-    """Serialize this write with every other write to the couple's data, until commit. Every
-    write takes this lock before any other (one order, so writes queue instead of
-    deadlocking), and decides on what it reads under it: `row` was read before, so it is read
-    again here, as a reveal or a withdrawal may have committed while this request waited."""
-    changes.lock(db, row.space)
-    table = type(row)
-    again = select(table).where(table.id == row.id).execution_options(populate_existing=True)
-    if db.exec(again).first() is None:
-        raise NotFound(f"No such {'answer' if table is Answer else 'assignment'}.")
 
 
 def delivered(catalog: Catalog, assignment: Assignment) -> VersionEntry:
@@ -91,7 +78,7 @@ def add_extra(
     assignment = Assignment(
         couple_id=owner.couple.id if owner.couple else None,
         solo_user_id=None if owner.couple else owner.user.id,
-        kind=Kind.extra,
+        kind=AssignmentKind.extra,
         exercise_id=exercise.id,
         exercise_version=exercise.current.version,
         local_date=owner.day(now),
@@ -114,7 +101,7 @@ def put_answer(
 ) -> tuple[Answer, bool, list[Answer]]:
     """Create or replace the caller's answer: (the answer, whether it was created, every
     answer of the assignment now)."""
-    lock_couple(db, assignment)
+    changes.lock_couple(db, assignment)
     check_answer(delivered(catalog, assignment).spec, body.content)
     answers = list(db.exec(select(Answer).where(Answer.assignment_id == assignment.id)).all())
     mine = next((a for a in answers if a.user_id == user.id), None)
@@ -139,13 +126,13 @@ def put_answer(
         mine.content, mine.version, mine.updated_at = content, mine.version + 1, now
         if assignment.revealed_at is not None:
             mine.edited_at = now
-    partner = _partner(db, assignment, user) if created else None
+    partner = partner_in(db, assignment, user) if created else None
     if partner is not None:
         notices.enqueue_partner_answered(db, assignment, user, partner, now)
     if reveal_if_complete(assignment, answers, now):
         # Who may see a row changed: a change too. Clients that pulled the masked answer (and
         # the reactions hidden with it) get the revealed one on their next pull.
-        shown = reactions_of(db, [answer.id for answer in answers])
+        shown = reactions.reactions_of(db, [answer.id for answer in answers])
         changes.stamp(db, assignment.space, assignment, *answers, *shown)
     elif assignment.revealed_at is not None:
         # Once revealed, each answer's guess score depends on the other's: both changed.
@@ -174,14 +161,17 @@ def withdraw_answer(
 ) -> None:
     """Delete the caller's answer. A revealed assignment stays revealed, and an answer given
     after this one shows to the partner as edited."""
-    lock_couple(db, assignment)
+    changes.lock_couple(db, assignment)
     mine = db.exec(
         select(Answer).where(Answer.assignment_id == assignment.id, Answer.user_id == user.id)
     ).first()
     check_version(mine, if_match)
     if mine is None:
         raise NotFound("You have not answered this assignment.")
-    gone: list[changes.Synced] = [*reactions_of(db, [mine.id]), mine]  # reactions go with it
+    gone: list[changes.Synced] = [
+        *reactions.reactions_of(db, [mine.id]),
+        mine,
+    ]  # reactions go with it
     for row in gone:
         changes.bury(db, assignment.space, row)
     db.delete(mine)
@@ -194,62 +184,7 @@ def withdraw_answer(
             changes.stamp(db, assignment.space, *others)
 
 
-def comments_of(
-    db: Session, assignment: Assignment, after: tuple[datetime, str] | None, limit: int
-) -> list[Comment]:
-    """The conversation under an assignment, oldest first, one page after `after`."""
-    query = select(Comment).where(Comment.assignment_id == assignment.id)
-    if after is not None:
-        at, last_id = after
-        query = query.where(
-            or_(
-                col(Comment.created_at) > at,
-                (col(Comment.created_at) == at) & (col(Comment.id) > last_id),
-            )
-        )
-    return list(db.exec(query.order_by(col(Comment.created_at), col(Comment.id)).limit(limit)))
-
-
-def add_comment(
-    db: Session,
-    user: User,
-    assignment: Assignment,
-    comment_id: str | None,
-    body: str,
-    now: datetime,
-) -> Comment:
-    lock_couple(db, assignment)
-    if assignment.revealed_at is None:
-        raise Conflict("Comments open once both of you have answered.")
-    comment = Comment(
-        id=comment_id or new_id(),
-        assignment_id=assignment.id,
-        user_id=user.id,
-        body=body,
-        created_at=now,
-    )
-    if db.get(Comment, comment.id) is not None:
-        raise Conflict("A comment with this id already exists.")
-    changes.stamp(db, assignment.space, comment)
-    partner = _partner(db, assignment, user)
-    if partner is not None:
-        notices.enqueue_partner_commented(db, comment, user, partner, now)
-    db.flush()
-    return comment
-
-
-def comment_out(comment: Comment) -> CommentOut:
-    """A comment as REST and sync show it: only under a revealed assignment, so to both."""
-    return CommentOut(
-        id=comment.id,
-        assignment_id=comment.assignment_id,
-        author_id=comment.user_id,
-        body=comment.body,
-        created_at=comment.created_at,
-    )
-
-
-def _partner(db: Session, assignment: Assignment, user: User) -> User | None:
+def partner_in(db: Session, assignment: Assignment, user: User) -> User | None:
     """The other person of the assignment's couple (none for solo assignments)."""
     if assignment.couple_id is None:
         return None
@@ -272,31 +207,6 @@ def visible_answer(db: Session, user: User, answer_id: str) -> Answer:
         if assignment.revealed_at is None:
             raise NotFound("No such answer.")
     return found
-
-
-def set_reaction(db: Session, user: User, answer: Answer, emoji: str, now: datetime) -> Reaction:
-    lock_couple(db, answer)
-    reaction = db.get(Reaction, (answer.id, user.id))
-    if reaction is None:
-        reaction = Reaction(answer_id=answer.id, user_id=user.id, emoji=emoji, created_at=now)
-    reaction.emoji, reaction.created_at = emoji, now
-    changes.stamp(db, answer.space, reaction)
-    db.flush()
-    return reaction
-
-
-def clear_reaction(db: Session, user: User, answer: Answer) -> None:
-    lock_couple(db, answer)
-    reaction = db.get(Reaction, (answer.id, user.id))
-    if reaction is not None:
-        changes.bury(db, answer.space, reaction)
-        db.delete(reaction)
-
-
-def reactions_of(db: Session, answer_ids: list[str]) -> list[Reaction]:
-    if not answer_ids:
-        return []
-    return list(db.exec(_REACTIONS_TO, params={"answer_ids": answer_ids}))
 
 
 def history(
@@ -342,17 +252,3 @@ def authored_answers(db: Session, user: User) -> list[tuple[Assignment, Answer]]
         .order_by(col(Assignment.local_date), col(Assignment.id))
     ).all()
     return [(assignment, answer) for assignment, answer in rows]
-
-
-def authored_comments(db: Session, user: User) -> list[Comment]:
-    return list(
-        db.exec(select(Comment).where(Comment.user_id == user.id).order_by(col(Comment.created_at)))
-    )
-
-
-def authored_reactions(db: Session, user: User) -> list[Reaction]:
-    return list(
-        db.exec(
-            select(Reaction).where(Reaction.user_id == user.id).order_by(col(Reaction.created_at))
-        )
-    )

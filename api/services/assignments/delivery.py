@@ -17,26 +17,17 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, case, func
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, select
 
 from api.content.catalog import Catalog, ExerciseEntry, JourneyEntry
 from api.kernel import changes
 from api.kernel.days import DEFAULT_DAY_START, local_day
-from api.kernel.db import Database
+from api.kernel.db import Database, dialect_insert
 from api.kernel.errors import ServiceUnavailable
 from api.models import Answer, Assignment, Couple, User
 from api.models.base import new_id
-
-
-class Kind:
-    daily = "daily"
-    journey = "journey"
-    extra = "extra"
-    solo = "solo"
-
+from api.schemas.assignment import AssignmentKind
 
 # Closeness grows through disclosure that deepens step by step as it is met (Aron et al. 1997;
 # SPEC.md §5): deeper exercises open up as the couple answers together.
@@ -146,8 +137,7 @@ def _create_day_assignment(
         "space": space,
         "change_seq": seq,
     }
-    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
-    db.execute(insert(Assignment).values(**values).on_conflict_do_nothing())
+    db.execute(dialect_insert(db, Assignment).values(**values).on_conflict_do_nothing())
     return db.exec(select(Assignment).where(Assignment.day_key == day_key)).one()
 
 
@@ -159,7 +149,7 @@ def _choose(db: Session, catalog: Catalog, owner: Owner, day: date) -> tuple[Exe
         if journey is not None and step is not None and step < len(journey.days):
             exercise = catalog.exercise(journey.days[step])
             if exercise is not None:
-                return exercise, Kind.journey
+                return exercise, AssignmentKind.journey
         couple.journey_slug = None  # finished (or gone): back to the focus themes
         changes.stamp(db, owner.space, couple)
     themes = (couple.focus_themes if couple else []) or catalog.everyday_theme_slugs()
@@ -168,7 +158,7 @@ def _choose(db: Session, catalog: Catalog, owner: Owner, day: date) -> tuple[Exe
     light = is_light_day(owner.space, day)
     seed = _seed(owner.space, day)
     exercise = choose_daily_exercise(catalog, themes, history.last_seen, seed, deepest, light)
-    return exercise, Kind.daily if couple else Kind.solo
+    return exercise, AssignmentKind.daily if couple else AssignmentKind.solo
 
 
 def deepest_depth(answered_days: int, solo: bool) -> int:
@@ -233,7 +223,7 @@ def journey_step(db: Session, couple: Couple) -> int:
         .select_from(Assignment)
         .where(
             Assignment.couple_id == couple.id,
-            Assignment.kind == Kind.journey,
+            Assignment.kind == AssignmentKind.journey,
             col(Assignment.created_at) >= couple.journey_started_at,
         )
     ).one()
@@ -249,10 +239,13 @@ def _history(db: Session, owner: Owner) -> History:
     answered: Mapped[Any]
     if owner.couple is not None:
         owned = col(Assignment.couple_id) == owner.couple.id
-        kinds, answered = [Kind.daily, Kind.journey], col(Assignment.revealed_at)
+        kinds, answered = (
+            [AssignmentKind.daily, AssignmentKind.journey],
+            col(Assignment.revealed_at),
+        )
     else:
         owned = col(Assignment.solo_user_id) == owner.user.id
-        kinds, answered = [Kind.solo], col(Answer.id)
+        kinds, answered = [AssignmentKind.solo], col(Answer.id)
     # COUNT skips the nulls: unanswered days, and kinds that do not deepen (extras).
     days = func.count(case((col(Assignment.kind).in_(kinds), answered)))
     statement = select(Assignment.exercise_id, func.max(Assignment.local_date), days).where(owned)

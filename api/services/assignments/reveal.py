@@ -8,7 +8,6 @@ that the partner answered. Solo assignments have no partner side at all.
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
 
 from pydantic import TypeAdapter
 
@@ -17,10 +16,9 @@ from api.content.presenter import exercise_out
 from api.kernel.errors import NotFound
 from api.models import Answer, Assignment, Reaction
 from api.schemas.answer import AnswerContent, AnswerOut, GuessContent
-from api.schemas.assignment import AssignmentOut, ReactionOut
+from api.schemas.assignment import AssignmentOut, PartnerStatus, ReactionOut
 from api.services.assignments.answer_rules import guess_is_correct
 
-PartnerStatus = Literal["pending", "answered"]
 CONTENT: TypeAdapter[AnswerContent] = TypeAdapter(AnswerContent)
 
 

@@ -1,0 +1,1 @@
+"""Linking and unlinking a couple, its streak and stats (SPEC §3, §5)."""

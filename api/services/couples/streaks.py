@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from api.models import Answer, Assignment
-from api.services.assignments.delivery import Kind
+from api.schemas.assignment import AssignmentKind
 
 FREEZE_WINDOW = 7
 
@@ -28,7 +28,7 @@ def completed_days(db: Session, couple_id: str) -> set[date]:
         .join(Answer, col(Answer.assignment_id) == Assignment.id)
         .where(
             Assignment.couple_id == couple_id,
-            col(Assignment.kind).in_([Kind.daily, Kind.journey]),
+            col(Assignment.kind).in_([AssignmentKind.daily, AssignmentKind.journey]),
         )
         .group_by(col(Assignment.local_date))
         .having(func.count(func.distinct(Answer.user_id)) >= 2)

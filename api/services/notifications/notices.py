@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from api.kernel.db import dialect_insert
 from api.models import Assignment, Comment, Couple, Notification, NotificationKind, User
 from api.models.base import new_id
-from api.services.assignments.delivery import Kind
+from api.schemas.assignment import AssignmentKind
 
 # Where the actor's name goes in a title, filled in at send time (`titled`).
 PARTNER = "{partner}"
@@ -61,7 +61,7 @@ def enqueue(db: Session, notices: Sequence[Notice], now: datetime) -> None:
 def enqueue_partner_answered(
     db: Session, assignment: Assignment, author: User, partner: User, now: datetime
 ) -> None:
-    what = "an exercise" if assignment.kind == Kind.extra else "today's exercise"
+    what = "an exercise" if assignment.kind == AssignmentKind.extra else "today's exercise"
     notice = Notice(
         # Once per person and assignment: edits and re-answers notify nobody again.
         dedupe_key=f"answered:{assignment.id}:{author.id}",

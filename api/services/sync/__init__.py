@@ -1,0 +1,1 @@
+"""Offline sync: pulling the change stream and replaying pushed mutations (SPEC §6)."""

@@ -16,11 +16,13 @@ from api.content.catalog import Catalog
 from api.kernel import changes
 from api.kernel.db import Database
 from api.kernel.errors import AppError, Forbidden, NotFound, field_errors
-from api.models import Answer, AnswerRevision, SyncMutation, User
+from api.models import Answer, AnswerRevision, User
 from api.schemas.answer import AnswerIn, ClientId
 from api.schemas.assignment import CheckInNote, CommentBody, Emoji, Mood
-from api.services.assignments import answering, checkins, delivery
+from api.services import remembered
+from api.services.assignments import answering, checkins, comments, delivery, reactions
 from api.services.assignments.reveal import visible_answers
+from api.services.remembered import KeyKind
 
 
 class _Mutation(BaseModel):
@@ -100,14 +102,15 @@ def apply_one(
     may_check_in: bool,
 ) -> dict[str, Any]:
     mutation_id = str(item.get("id", ""))[:64]
+    # One transaction per mutation, committed here: a rejected one rolls back alone.
     with database.session(write=True) as db:
         # The couple's lock first, as every write takes it (api.services.assignments), and the
         # check for a first result under it: a push of the same mutation from another phone
         # waits here for that one to commit, then finds its result.
         changes.lock(db, changes.space_of(user))
-        stored = _stored(db, user.id, mutation_id)
-        if stored is not None:
-            return stored | {"id": mutation_id, "status": "duplicate"}
+        first = _first_result(db, user.id, mutation_id)
+        if first is not None:
+            return first | {"id": mutation_id, "status": "duplicate"}
         try:
             mutation = MUTATION.validate_python(item)
             if isinstance(mutation, CheckInPut) and not may_check_in:
@@ -125,27 +128,32 @@ def apply_one(
         result = outcome.model_dump(mode="json", exclude_none=True)
         if not mutation_id:
             return result | {"id": mutation_id, "status": "rejected", "reason": "id: required"}
-        db.add(
-            SyncMutation(user_id=user.id, mutation_id=mutation_id, result=result, created_at=now)
-        )
         try:
+            remembered.remember(
+                db,
+                user.id,
+                KeyKind.mutation,
+                mutation_id,
+                fingerprint="",
+                status_code=200,
+                body=result,
+                now=now,
+            )
             db.commit()
-        except IntegrityError:  # the same mutation arrived twice at once: the other won
+        except (remembered.KeyTaken, IntegrityError):  # the same mutation twice at once
             db.rollback()
-            return (_stored(db, user.id, mutation_id) or result) | {
+            return (_first_result(db, user.id, mutation_id) or result) | {
                 "id": mutation_id,
                 "status": "duplicate",
             }
     return result | {"id": mutation_id}
 
 
-def _stored(db: Session, user_id: str, mutation_id: str) -> dict[str, Any] | None:
-    found = db.exec(
-        select(SyncMutation).where(
-            SyncMutation.user_id == user_id, SyncMutation.mutation_id == mutation_id
-        )
-    ).first()
-    return None if found is None else dict(found.result) | {"first_status": found.result["status"]}
+def _first_result(db: Session, user_id: str, mutation_id: str) -> dict[str, Any] | None:
+    first = remembered.recall(db, user_id, KeyKind.mutation, mutation_id)
+    if first is None:
+        return None
+    return dict(first.body) | {"first_status": first.body["status"]}
 
 
 def _apply(db: Session, catalog: Catalog, user: User, mutation: Any, now: datetime) -> Outcome:
@@ -159,13 +167,13 @@ def _apply(db: Session, catalog: Catalog, user: User, mutation: Any, now: dateti
             pass  # deleting what is already gone changes nothing, and is no error
     elif isinstance(mutation, CommentAdd):
         assignment = answering.assignment_for(db, user, mutation.assignment_id)
-        answering.add_comment(db, user, assignment, mutation.comment_id, mutation.body, now)
+        comments.add_comment(db, user, assignment, mutation.comment_id, mutation.body, now)
     elif isinstance(mutation, ReactionSet):
         answer = answering.visible_answer(db, user, mutation.answer_id)
-        answering.set_reaction(db, user, answer, mutation.emoji, now)
+        reactions.set_reaction(db, user, answer, mutation.emoji, now)
     elif isinstance(mutation, ReactionClear):
         answer = answering.visible_answer(db, user, mutation.answer_id)
-        answering.clear_reaction(db, user, answer)
+        reactions.clear_reaction(db, user, answer)
     else:
         owner = delivery.owner_of(db, user)
         checkins.put_checkin(
@@ -185,7 +193,7 @@ def _put_answer(
     """Last write wins between one person's devices; a stale one is reported, and the text
     it overwrote is kept in the answer's revisions. A stale edit loses to a delete."""
     assignment = answering.assignment_for(db, user, mutation.assignment_id)
-    answering.lock_couple(db, assignment)
+    changes.lock_couple(db, assignment)
     mine = db.exec(
         select(Answer).where(Answer.assignment_id == assignment.id, Answer.user_id == user.id)
     ).first()

@@ -21,7 +21,8 @@ from api.models import Answer, Assignment, CheckIn, Comment, Couple, Reaction, T
 from api.schemas.answer import AnswerOut
 from api.schemas.assignment import CheckInOut, ReactionOut
 from api.schemas.pagination import decode_cursor, encode_cursor
-from api.services.assignments import answering, reveal
+from api.security.session_cache import Heads
+from api.services.assignments import comments, reveal
 
 SYNCED_ROWS: tuple[type[Assignment | Answer | Comment | Reaction | CheckIn], ...] = (
     Assignment,
@@ -93,6 +94,20 @@ def read_cursor(cursor: str | None, space: str, head: int) -> tuple[int, bool]:
     if cursor_space != space or not 0 <= seq <= head:
         return 0, True  # unlinked, relinked, another couple's cursor, or ahead of the server
     return seq, False
+
+
+def already_current(user: User, heads: Heads, cursor: str | None) -> Pulled | None:
+    """The pull of a client already at the head, answered without the database: `heads` were
+    read with this request's session check. Any other cursor (behind, ahead, another space's)
+    goes to `pull`, which reads the head again: a write committed on another process since is
+    found there, and a cursor ahead of what this request saw is never taken for a reset."""
+    if cursor is None:
+        return None
+    space = changes.space_of(user)
+    head = heads.couple if user.couple_id is not None else heads.solo
+    if head is None or read_cursor(cursor, space, head) != (head, False):
+        return None
+    return Pulled([], encode_cursor([space, head]), has_more=False, reset=False)
 
 
 def pull(db: Session, user: User, cursor: str | None, limit: int) -> Pulled:
@@ -178,7 +193,7 @@ def _render_row(row: Any, shown: dict[str, AnswerOut]) -> dict[str, Any]:
         }
     # Comments, reactions and check-ins: the same bodies REST answers with.
     if isinstance(row, Comment):
-        return answering.comment_out(row).model_dump(mode="json")
+        return comments.comment_out(row).model_dump(mode="json")
     if isinstance(row, Reaction):
         return ReactionOut.model_validate(row).model_dump(mode="json")
     if isinstance(row, CheckIn):
