@@ -1,15 +1,16 @@
-"""Small helpers that build state through the API, the way a client would."""
+"""Small helpers that build state through the API, the way a client would: through the
+test client, or an httpx client of a real server."""
 
 import itertools
 from typing import Any
 
-from fastapi.testclient import TestClient
+import httpx
 
 PASSWORD = "correct horse battery staple 42"
 _counter = itertools.count(1)
 
 
-def register(client: TestClient, **fields: Any) -> dict[str, Any]:
+def register(client: httpx.Client, **fields: Any) -> dict[str, Any]:
     body = {
         "email": f"user{next(_counter)}@example.com",
         "password": PASSWORD,
@@ -26,7 +27,7 @@ def bearer(tokens: dict[str, Any]) -> dict[str, str]:
 
 
 def api_token(
-    client: TestClient, tokens: dict[str, Any], *scopes: str, **fields: Any
+    client: httpx.Client, tokens: dict[str, Any], *scopes: str, **fields: Any
 ) -> dict[str, Any]:
     """A new API token of the signed-in user (`tokens`); its secret is in `token`."""
     body = {"name": "Integration", "scopes": list(scopes)} | fields
@@ -41,11 +42,11 @@ def token_bearer(made: dict[str, Any]) -> dict[str, str]:
     return {"Authorization": f"Bearer {made['token']}"}
 
 
-def login(client: TestClient, email: str, password: str = PASSWORD) -> Any:
+def login(client: httpx.Client, email: str, password: str = PASSWORD) -> Any:
     return client.post("/v1/auth/token", data={"username": email, "password": password})
 
 
-def link(client: TestClient, inviter: dict[str, Any], joiner: dict[str, Any]) -> dict[str, Any]:
+def link(client: httpx.Client, inviter: dict[str, Any], joiner: dict[str, Any]) -> dict[str, Any]:
     code = client.post("/v1/couple/invite", headers=bearer(inviter)).json()["code"]
     response = client.post("/v1/couple/join", json={"code": code}, headers=bearer(joiner))
     assert response.status_code == 201, response.text
@@ -53,7 +54,9 @@ def link(client: TestClient, inviter: dict[str, Any], joiner: dict[str, Any]) ->
     return couple
 
 
-def make_couple(client: TestClient, **inviter_fields: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+def make_couple(
+    client: httpx.Client, **inviter_fields: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Two registered, linked people: (inviter's tokens, joiner's tokens)."""
     inviter = register(client, **({"display_name": f"Inviter {next(_counter)}"} | inviter_fields))
     joiner = register(client, display_name=f"Joiner {next(_counter)}")
@@ -61,7 +64,7 @@ def make_couple(client: TestClient, **inviter_fields: Any) -> tuple[dict[str, An
     return inviter, joiner
 
 
-def renewed(client: TestClient, tokens: dict[str, Any]) -> dict[str, Any]:
+def renewed(client: httpx.Client, tokens: dict[str, Any]) -> dict[str, Any]:
     """New tokens through the refresh endpoint, for tests that move the clock past 10 minutes."""
     response = client.post("/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
     assert response.status_code == 200, response.text
@@ -69,7 +72,7 @@ def renewed(client: TestClient, tokens: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def today(client: TestClient, tokens: dict[str, Any], **headers: str) -> dict[str, Any]:
+def today(client: httpx.Client, tokens: dict[str, Any], **headers: str) -> dict[str, Any]:
     response = client.get("/v1/today", headers=bearer(tokens) | headers)
     assert response.status_code == 200, response.text
     result: dict[str, Any] = response.json()
@@ -94,7 +97,7 @@ def sample_answer(exercise: dict[str, Any], marker: str = "") -> dict[str, Any]:
 
 
 def answer(
-    client: TestClient, tokens: dict[str, Any], assignment: dict[str, Any], marker: str = ""
+    client: httpx.Client, tokens: dict[str, Any], assignment: dict[str, Any], marker: str = ""
 ) -> dict[str, Any]:
     response = client.put(
         f"/v1/assignments/{assignment['id']}/answer",
@@ -106,7 +109,7 @@ def answer(
     return result
 
 
-def extra_assignment(client: TestClient, tokens: dict[str, Any], kind: str) -> dict[str, Any]:
+def extra_assignment(client: httpx.Client, tokens: dict[str, Any], kind: str) -> dict[str, Any]:
     """An extra assignment of the first exercise of a type."""
     exercises = client.get(f"/v1/exercises?type={kind}&limit=1", headers=bearer(tokens)).json()
     response = client.post(
@@ -117,6 +120,6 @@ def extra_assignment(client: TestClient, tokens: dict[str, Any], kind: str) -> d
     return result
 
 
-def open_assignment(client: TestClient, tokens: dict[str, Any]) -> dict[str, Any]:
+def open_assignment(client: httpx.Client, tokens: dict[str, Any]) -> dict[str, Any]:
     """An extra assignment of a free-text exercise, so answers carry their marker text."""
     return extra_assignment(client, tokens, "open")

@@ -7,7 +7,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.routers.test_auth import assert_problem
+from tests.support import assert_problem
 
 PAGES = ["/docs", "/redoc"]
 CONTENT_TYPES = {".js": "text/javascript", ".css": "text/css", ".png": "image/png"}

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from tests.factories import PASSWORD, api_token, bearer, link, login, register, token_bearer
 from tests.mailbox import Mailbox
-from tests.routers.test_auth import assert_problem
+from tests.support import assert_problem
 
 
 def test_unknown_route(client: TestClient) -> None:
@@ -51,6 +51,7 @@ def test_wrong_types_in_query_and_body(client: TestClient) -> None:
     assert_problem(response, 422)
 
 
+@pytest.mark.own_app
 def test_unexpected_failure_is_a_generic_500_with_the_request_id(
     app: FastAPI, caplog: pytest.LogCaptureFixture
 ) -> None:

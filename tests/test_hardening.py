@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.edge.hardening import API_POLICY
-from tests.routers.test_auth import assert_problem
+from tests.support import assert_problem
 
 MIB = 1024 * 1024
 JSON = {"content-type": "application/json"}

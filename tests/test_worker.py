@@ -16,17 +16,17 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from api.kernel.clock import FrozenClock
 from api.kernel.config import Settings
-from api.models import Notification, NotificationKind
-from api.services.notifications import mails, outbox
+from api.models import NotificationKind
+from api.services.notifications import outbox
 from api.services.notifications.notices import Notice, enqueue
 from api.services.notifications.outbox import MAX_BACKOFF, RetryPolicy
 from api.worker import Worker
 from tests.factories import answer, bearer, make_couple, register, today
 from tests.receiver import Receiver
+from tests.support import FrozenClock, queued_pushes
 
 SECRET = "webhook-secret-of-at-least-32-bytes!"
 DEVICE_TOKEN = "apns-device-token-that-must-not-be-logged"
@@ -78,13 +78,6 @@ def enqueue_some(app: FastAPI, recipient_id: str, count: int, now: datetime) -> 
         db.commit()
 
 
-def rows(app: FastAPI) -> list[Notification]:
-    """The outbox's pushes (registering queues a verification mail too: tests/operations)."""
-    with Session(app.state.runtime.database.reader) as db:
-        found = db.exec(select(Notification).order_by(col(Notification.dedupe_key)))
-        return [row for row in found if not mails.is_mail(row)]
-
-
 class TestLogTransport:
     def test_one_json_line_per_notification_without_device_tokens(
         self,
@@ -105,7 +98,7 @@ class TestLogTransport:
         )  # fmt: skip
         assert line["payload"] == {"title": "Hi"}
         assert DEVICE_TOKEN not in json.dumps(line, default=str)
-        [row] = rows(app)
+        [row] = queued_pushes(app)
         assert (row.sent_at, row.next_attempt_at, row.attempts) == (clock.now(), None, 1)
         assert worker.run_once().sent == 0  # sent once, never again
 
@@ -129,7 +122,7 @@ class TestWebhook:
         assert receiver.bad_signatures == 0
         [hit] = receiver.hits
         assert hit == {
-            "id": rows(app)[0].id,
+            "id": queued_pushes(app)[0].id,
             "kind": "partner_answered",
             "recipient_user_id": recipient,
             "couple_id": None,
@@ -140,7 +133,7 @@ class TestWebhook:
             "devices": [{"device_id": "phone-1", "platform": "ios", "token": DEVICE_TOKEN}],
             "_status": 200,
         }
-        assert rows(app)[0].sent_at == clock.now()
+        assert queued_pushes(app)[0].sent_at == clock.now()
 
     def test_retries_with_doubling_waits_then_keeps_a_dead_letter(
         self,
@@ -154,7 +147,7 @@ class TestWebhook:
         receiver.statuses.extend([500] * 10)
         for attempt, wait in [(1, 30), (2, 60)]:
             assert worker.run_once().failed == 1
-            [row] = rows(app)
+            [row] = queued_pushes(app)
             assert (row.attempts, row.sent_at) == (attempt, None)
             assert row.next_attempt_at == clock.now() + timedelta(seconds=wait)
             assert row.last_error == "webhook answered HTTP 500"
@@ -162,7 +155,7 @@ class TestWebhook:
             assert worker.run_once().failed == 0  # not due yet
             clock.advance(timedelta(seconds=1))
         assert worker.run_once().failed == 1
-        [row] = rows(app)
+        [row] = queued_pushes(app)
         assert (row.attempts, row.sent_at, row.next_attempt_at) == (3, None, None)
         assert row.last_error == "webhook answered HTTP 500"
         clock.advance(timedelta(days=2))
@@ -182,7 +175,7 @@ class TestWebhook:
         assert worker.run_once().failed == 1
         clock.advance(timedelta(seconds=30))
         assert worker.run_once().sent == 1
-        [row] = rows(app)
+        [row] = queued_pushes(app)
         assert (row.attempts, row.sent_at, row.last_error) == (2, clock.now(), None)
         assert [hit["attempt"] for hit in receiver.hits] == [1, 2]
 
@@ -198,7 +191,7 @@ class TestUnreachableWebhook:
     ) -> None:
         enqueue_some(app, user_with_device(client), 1, clock.now())
         assert worker.run_once().failed == 1
-        [row] = rows(app)
+        [row] = queued_pushes(app)
         assert row.last_error == "webhook unreachable: ConnectError"
         assert row.next_attempt_at == clock.now() + timedelta(seconds=30)
 
@@ -216,7 +209,7 @@ class TestLease:
         assert worker.run_once().sent == 0
         clock.advance(timedelta(seconds=1))
         assert worker.run_once().sent == 2
-        assert [row.attempts for row in rows(app)] == [2, 2]
+        assert [row.attempts for row in queued_pushes(app)] == [2, 2]
 
 
 class TestSeveralWorkers:
@@ -246,7 +239,7 @@ class TestSeveralWorkers:
         delivered = [hit["collapse_key"] for hit in receiver.hits]
         assert len(delivered) == 60
         assert len(set(delivered)) == 60
-        assert all(row.sent_at is not None and row.attempts == 1 for row in rows(app))
+        assert all(row.sent_at is not None and row.attempts == 1 for row in queued_pushes(app))
 
 
 class TestLoop:
@@ -258,7 +251,7 @@ class TestLoop:
         loop.start()
         enqueue_some(app, register(client)["user"]["id"], 1, clock.now())
         deadline = time.monotonic() + 10
-        while rows(app)[0].sent_at is None:
+        while queued_pushes(app)[0].sent_at is None:
             assert time.monotonic() < deadline, "the loop never delivered"
             time.sleep(0.02)
         stop.set()
@@ -286,7 +279,7 @@ def test_the_command_runs_one_pass(client: TestClient, app: FastAPI, clock: Froz
     assert [line["message"] for line in lines if line["logger"] == "api.notifications"] == [
         "notification"
     ]
-    assert rows(app)[0].sent_at is not None
+    assert queued_pushes(app)[0].sent_at is not None
 
 
 @pytest.mark.parametrize(
@@ -341,7 +334,7 @@ def test_what_partners_do_reaches_the_other_without_their_words(
     url = f"/v1/assignments/{assignment['id']}/comments"
     client.post(url, json={"body": "a-comment-for-b"}, headers=bearer(a)).raise_for_status()
     client.delete("/v1/couple", headers=bearer(b)).raise_for_status()
-    sent = {(row.kind, row.recipient_user_id) for row in rows(app)}
+    sent = {(row.kind, row.recipient_user_id) for row in queued_pushes(app)}
     a_id, b_id = a["user"]["id"], b["user"]["id"]
     assert sent == {
         ("partner_answered", b_id),
@@ -350,8 +343,8 @@ def test_what_partners_do_reaches_the_other_without_their_words(
         ("partner_unlinked", a_id),
     }
     assert worker.run_once().sent == 4
-    assert "alone" not in json.dumps([row.payload for row in rows(app)])
-    assert "a-comment" not in json.dumps([row.payload for row in rows(app)])
+    assert "alone" not in json.dumps([row.payload for row in queued_pushes(app)])
+    assert "a-comment" not in json.dumps([row.payload for row in queued_pushes(app)])
 
 
 @pytest.mark.usefixtures("content")
@@ -372,7 +365,7 @@ class TestReminders:
     def reminded(self, app: FastAPI) -> list[tuple[str, object]]:
         return [
             (row.recipient_user_id, row.payload["local_date"])
-            for row in rows(app)
+            for row in queued_pushes(app)
             if row.kind == "daily_reminder"
         ]
 

@@ -8,10 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.concurrency.test_events import _couple_through
 from tests.databases import ENGINE
 from tests.factories import bearer, sample_answer
-from tests.security.test_session_cache import revoke_unannounced
+from tests.support import couple_through, revoke_unannounced
 
 pytestmark = [
     pytest.mark.usefixtures("content"),
@@ -48,7 +47,7 @@ def test_a_logout_on_one_process_reaches_the_other_within_a_second(
     two_processes: list[str], database_url: str
 ) -> None:
     one, other = two_processes
-    a, b = _couple_through(one)
+    a, b = couple_through(one)
     held_in_memory(other, a)
     held_in_memory(other, b)
     # The other process does answer from memory: a revocation it is not told of holds there
@@ -64,7 +63,7 @@ def test_a_logout_on_one_process_reaches_the_other_within_a_second(
 
 def test_unlinking_and_token_revocation_reach_the_other_process(two_processes: list[str]) -> None:
     one, other = two_processes
-    a, b = _couple_through(one)
+    a, b = couple_through(one)
     made = httpx.post(
         f"{one}/v1/tokens", json={"name": "t", "scopes": ["profile:read"]}, headers=bearer(a)
     ).json()
@@ -96,7 +95,7 @@ def test_a_write_on_one_process_is_seen_by_a_pull_with_its_cursor_on_the_other(
     # check read: a cursor made by another process after a write must never look "ahead"
     # (a reset) there, and the partner's older cursor must find the write at once.
     one, other = two_processes
-    a, b = _couple_through(one)
+    a, b = couple_through(one)
     held_in_memory(other, a)
     held_in_memory(other, b)
     with (

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from tests.concurrency.calls import Call, at_once
 from tests.databases import ENGINE
 from tests.factories import bearer, make_couple, sample_answer
-from tests.routers.test_sync import pull_all, replay
+from tests.support import pull_all, replay
 
 pytestmark = pytest.mark.usefixtures("content")
 postgres_only = pytest.mark.skipif(

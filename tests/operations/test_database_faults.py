@@ -17,10 +17,10 @@ import psycopg
 import pytest
 
 from api.kernel.db import migrate
-from tests.concurrency.test_events import Stream
 from tests.databases import ENGINE
 from tests.factories import PASSWORD
 from tests.operations.servers import ApiProcess, PostgresCluster, api_environment, postgres_cluster
+from tests.support import Stream
 
 pytestmark = pytest.mark.skipif(
     ENGINE != "postgresql", reason="runs once, in the PostgreSQL pass, on a cluster of its own"

@@ -1,6 +1,7 @@
 """The mail server down, then back (a real SMTP server on loopback): a verification and a
 reset mail asked for meanwhile wait in the outbox and are delivered by the worker."""
 
+import logging
 import os
 import subprocess
 import sys
@@ -10,10 +11,13 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine
 from sqlmodel import Session, select
 
+from api.kernel.db import Database
 from api.models import Notification
 from api.services.notifications import mails
+from api.services.notifications.mail import MailCourier
 from tests.factories import login, register
 from tests.mailbox import SmtpServer
 from tests.operations.servers import ROOT, TEST_KEYS
@@ -83,3 +87,24 @@ def test_mails_asked_for_while_smtp_is_down_are_delivered_once_it_is_back(
     assert confirmed.status_code == 204, confirmed.text
     assert login(client, email, NEW_PASSWORD).status_code == 200
     assert all(row.sent_at is not None and row.attempts == 2 for row in mail_rows(app, user["id"]))
+
+
+def test_the_first_send_after_an_answer_leaves_the_mail_to_the_worker_when_the_database_is_away(
+    app: FastAPI, tmp_path: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    # It runs after the response went out: an error here would reach no client, only the log
+    # as an unhandled one (seen when PostgreSQL restarted under load).
+    courier = app.state.runtime.mail
+    away = create_engine(f"sqlite:///{tmp_path}/no-such-dir/attune.db")
+    unreachable = MailCourier(
+        Database(reader=away, writer=away),
+        courier.mailer,
+        courier.clock,
+        courier.retry,
+        courier.policy,
+    )
+    with caplog.at_level(logging.WARNING, logger="api.mail"):
+        unreachable.send_now("mail:any")
+    assert [r.getMessage() for r in caplog.records if r.name == "api.mail"] == [
+        "mail left to the worker"
+    ]

@@ -1,5 +1,6 @@
 """What /readyz and `serve` say about the database: unreachable, behind head (with the
-command to run), at head; and a /v1 call against an unmigrated database is 503, not 500."""
+command to run), at a migration this release does not know, at head; and a /v1 call against
+an unmigrated database is 503, not 500."""
 
 import subprocess
 import sys
@@ -8,14 +9,15 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
-from api.kernel.db import migrate
+from api.kernel.db import SchemaState, migrate
 from api.main import create_app
-from tests.conftest import make_settings
 from tests.databases import ENGINE, fresh_database
 from tests.factories import PASSWORD
 from tests.mailbox import SmtpServer, free_port
 from tests.operations.servers import ROOT, api_environment
+from tests.support import close_kept_engine, kept_engine, make_settings
 
 BEHIND = "Migrations behind head: run `python -m api migrate`."
 
@@ -47,6 +49,22 @@ def test_an_unmigrated_database_is_not_ready_and_says_what_to_run(
         assert client.get("/readyz").json()["detail"] == BEHIND
         migrate(empty_database)
         assert client.get("/readyz").json() == {"status": "ok", "detail": None}
+
+
+def test_a_database_at_a_migration_this_release_does_not_know_is_not_ready(
+    empty_database: str, smtp: SmtpServer
+) -> None:
+    migrate(empty_database)
+    with kept_engine(empty_database).begin() as connection:
+        connection.execute(
+            text("UPDATE alembic_version SET version_num = '9999_from_a_newer_release'")
+        )
+    close_kept_engine(empty_database)
+    with client_for(empty_database, smtp) as client:
+        ready = client.get("/readyz")
+        assert ready.status_code == 503
+        assert ready.json()["detail"] == SchemaState.unknown.value
+        assert client.get("/healthz").status_code == 200
 
 
 def test_an_unreachable_database_is_said_to_be_unreachable(

@@ -7,10 +7,9 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from api.kernel.clock import FrozenClock
 from tests.concurrency.calls import Call, at_once
 from tests.factories import answer, bearer, make_couple, register, sample_answer, today
-from tests.routers.test_auth import assert_problem
+from tests.support import FrozenClock, assert_problem
 
 pytestmark = pytest.mark.usefixtures("content")
 

@@ -9,11 +9,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.kernel.clock import FrozenClock
 from tests.factories import PASSWORD, api_token, bearer, make_couple, register, token_bearer
-from tests.routers.test_auth import assert_problem
-from tests.routers.test_sync import pull_all, push
-from tests.test_worker import rows
+from tests.support import FrozenClock, assert_problem, pull_all, push, queued_pushes
 
 
 def thank(client: TestClient, tokens: dict[str, Any], body: str, **fields: Any) -> Any:
@@ -100,7 +97,7 @@ class TestSending:
     ) -> None:
         a, b = make_couple(client)
         sent = thank(client, a, "the-words-of-the-note").json()
-        notices = [row for row in rows(app) if row.kind == "partner_appreciated"]
+        notices = [row for row in queued_pushes(app) if row.kind == "partner_appreciated"]
         assert [(n.recipient_user_id, n.actor_user_id) for n in notices] == [
             (b["user"]["id"], a["user"]["id"])
         ]

@@ -1,27 +1,17 @@
 """SPEC.md §2 through HTTP: register, log in, refresh, log out, passwords, verification."""
 
+import statistics
+import time
 from datetime import timedelta
 from typing import Any
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from api.kernel.clock import FrozenClock
 from tests.concurrency.calls import Call, at_once
 from tests.factories import PASSWORD, bearer, login, register
 from tests.mailbox import Mailbox
-
-PROBLEM = "application/problem+json"
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body: dict[str, Any] = response.json()
-    assert {"type", "title", "status", "detail"} <= body.keys()
-    assert body["status"] == status
-    return body
+from tests.support import FrozenClock, assert_problem
 
 
 class TestRegister:
@@ -107,6 +97,33 @@ class TestRegister:
         )
         assert_problem(response, 429)
         assert int(response.headers["retry-after"]) > 0
+
+
+class TestLoginTiming:
+    @pytest.fixture
+    def settings_overrides(self) -> dict[str, Any]:
+        # Production's hashing cost, so that skipping the hash would show; and room for the tries.
+        return {
+            "argon2_memory_kib": 19456,
+            "argon2_time_cost": 2,
+            "login_limit_per_address": "1000/minute",
+            "login_limit_per_account": "1000/minute",
+        }
+
+    def test_a_wrong_email_takes_as_long_as_a_wrong_password(self, client: TestClient) -> None:
+        register(client, email="known@example.com")
+        took: dict[str, list[float]] = {"unknown email": [], "wrong password": []}
+        for _ in range(7):  # interleaved, so that a busy moment of the machine hits both
+            for kind, email in (
+                ("unknown email", "nobody@example.com"),
+                ("wrong password", "known@example.com"),
+            ):
+                started = time.perf_counter()
+                assert_problem(login(client, email, "not the password at all"), 401)
+                took[kind].append(time.perf_counter() - started)
+        ratio = statistics.median(took["unknown email"]) / statistics.median(took["wrong password"])
+        # Without the dummy hash an unknown email answers in a fraction of the time.
+        assert 0.5 < ratio < 2, took
 
 
 class TestLogin:

@@ -6,9 +6,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.kernel.clock import FrozenClock
 from tests.factories import answer, bearer, make_couple, register, renewed, today
-from tests.routers.test_auth import assert_problem
+from tests.support import FrozenClock, assert_problem
 
 pytestmark = pytest.mark.usefixtures("content")
 

@@ -9,7 +9,6 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.kernel.clock import FrozenClock
 from tests.factories import (
     answer,
     bearer,
@@ -19,7 +18,7 @@ from tests.factories import (
     renewed,
     sample_answer,
 )
-from tests.routers.test_today import count_statements
+from tests.support import FrozenClock, count_statements
 
 pytestmark = pytest.mark.usefixtures("content")
 

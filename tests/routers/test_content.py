@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.factories import bearer, register
-from tests.routers.test_auth import assert_problem
+from tests.support import assert_problem, walk
 
 TYPES = {"open", "choice", "scale", "guess", "activity"}
 MECHANISMS = {
@@ -28,20 +28,6 @@ pytestmark = pytest.mark.usefixtures("content")
 @pytest.fixture
 def headers(client: TestClient) -> dict[str, str]:
     return bearer(register(client))
-
-
-def walk(client: TestClient, headers: dict[str, str], path: str, **params: Any) -> list[Any]:
-    """Every item of a paginated list, following `next_cursor` to the end."""
-    items: list[Any] = []
-    cursor = None
-    while True:
-        query = params | ({"cursor": cursor} if cursor else {})
-        response = client.get(path, headers=headers, params=query)
-        assert response.status_code == 200, response.text
-        items += response.json()["items"]
-        cursor = response.json()["next_cursor"]
-        if cursor is None:
-            return items
 
 
 class TestThemes:

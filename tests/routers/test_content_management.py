@@ -5,12 +5,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, update
-from sqlmodel import Session
 
-from api.models import User
 from tests.factories import bearer, register
-from tests.routers.test_auth import assert_problem
+from tests.support import assert_problem, make_admin
 
 pytestmark = pytest.mark.usefixtures("mutable_content")
 
@@ -31,15 +28,6 @@ def theme_count(client: TestClient, headers: dict[str, str], slug: str) -> int:
     themes = client.get("/v1/themes", headers=headers).json()["items"]
     count: int = next(t for t in themes if t["slug"] == slug)["exercise_count"]
     return count
-
-
-def make_admin(database_url: str, tokens: dict[str, Any]) -> None:
-    """What `python -m api create-admin` does: there is no API for it."""
-    engine = create_engine(database_url)
-    with Session(engine) as db:
-        db.execute(update(User).where(User.id == tokens["user"]["id"]).values(is_admin=True))
-        db.commit()
-    engine.dispose()
 
 
 @pytest.fixture

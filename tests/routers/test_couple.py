@@ -8,7 +8,6 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from api.kernel.clock import FrozenClock
 from api.services.rituals.pulses import question_ids
 from tests.concurrency.calls import Call, at_once
 from tests.factories import (
@@ -22,7 +21,7 @@ from tests.factories import (
     today,
 )
 from tests.isolation import partner_data_paths
-from tests.routers.test_auth import assert_problem
+from tests.support import FrozenClock, assert_problem
 
 CODE = re.compile(r"^[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{8}$")
 

@@ -13,12 +13,12 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.kernel.changes import couple_space, solo_space
-from api.kernel.clock import FrozenClock
 from api.models import User
 from api.schemas.answer import AnswerIn
+from api.services.assignments import answering
 from api.services.assignments.delivery import is_light_day
 from tests.factories import answer, bearer, make_couple, register, sample_answer, today
-from tests.routers.test_content import walk
+from tests.support import FrozenClock, walk
 
 pytestmark = pytest.mark.usefixtures("content")
 
@@ -112,7 +112,7 @@ def answering_through_the_service(app: FastAPI, clock: FrozenClock) -> Answering
     tested on its own (tests/routers/test_answers.py)."""
     runtime = app.state.runtime
 
-    def answering(partners: list[dict[str, Any]], assignment: dict[str, Any]) -> None:
+    def answer_both(partners: list[dict[str, Any]], assignment: dict[str, Any]) -> None:
         body = AnswerIn.model_validate(sample_answer(assignment["exercise"]))
         catalog, now = runtime.catalog.current(), clock.now()
         with runtime.database.session(write=True) as db:
@@ -123,7 +123,7 @@ def answering_through_the_service(app: FastAPI, clock: FrozenClock) -> Answering
                 assert (found.revealed_at is not None) is (turn == 1)
             db.commit()
 
-    return answering
+    return answer_both
 
 
 class TestDeepening:

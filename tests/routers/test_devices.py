@@ -9,10 +9,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
-from api.kernel.clock import FrozenClock
 from api.models import Device
 from tests.factories import PASSWORD, bearer, register
-from tests.routers.test_auth import assert_problem
+from tests.support import FrozenClock, assert_problem
 
 DEVICE = "4b0c6f1e-1d2a-4c1f-9b8e-2f5d7a3c9e10"
 

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from tests.factories import bearer, register
-from tests.routers.test_auth import assert_problem
+from tests.support import assert_problem
 
 
 def stored_records(database_url: str) -> str:

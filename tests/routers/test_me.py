@@ -3,7 +3,7 @@
 from fastapi.testclient import TestClient
 
 from tests.factories import PASSWORD, bearer, login, register
-from tests.routers.test_auth import assert_problem
+from tests.support import assert_problem
 
 
 class TestProfile:

@@ -8,7 +8,6 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.kernel.clock import FrozenClock
 from api.kernel.errors import PROBLEM_TYPE_BASE
 from tests.factories import (
     answer,
@@ -20,8 +19,7 @@ from tests.factories import (
     today,
     token_bearer,
 )
-from tests.routers.test_auth import assert_problem
-from tests.test_worker import rows
+from tests.support import FrozenClock, assert_problem, queued_pushes
 
 pytestmark = pytest.mark.usefixtures("content")
 
@@ -55,7 +53,7 @@ def test_sent_when_i_answered_and_my_partner_has_not(client: TestClient, app: Fa
     sent = nudge(client, a)
     assert sent.status_code == 202, sent.text
     assert sent.json() == {"next_nudge_at": NEXT_DAY_STARTS}
-    notices = [row for row in rows(app) if row.kind == "partner_nudged"]
+    notices = [row for row in queued_pushes(app) if row.kind == "partner_nudged"]
     assert [(n.recipient_user_id, n.actor_user_id) for n in notices] == [
         (b["user"]["id"], a["user"]["id"])
     ]
@@ -111,7 +109,7 @@ def test_a_partner_who_turned_nudges_off_is_never_nudged(client: TestClient, app
     assert problem["detail"] == "Your partner has turned nudges off."
     answer(client, a, today(client, a))
     refused(nudge(client, a), "nudges-off")
-    assert not [row for row in rows(app) if row.kind == "partner_nudged"]
+    assert not [row for row in queued_pushes(app) if row.kind == "partner_nudged"]
     client.patch("/v1/me", json={"nudges": True}, headers=bearer(b)).raise_for_status()
     assert nudge(client, a).status_code == 202
 

@@ -9,7 +9,6 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.kernel.clock import FrozenClock
 from api.kernel.errors import PROBLEM_TYPE_BASE
 from tests.factories import (
     PASSWORD,
@@ -21,9 +20,7 @@ from tests.factories import (
     renewed,
     today,
 )
-from tests.routers.test_auth import assert_problem
-from tests.routers.test_sync import pull_all
-from tests.test_worker import rows
+from tests.support import FrozenClock, assert_problem, pull_all, queued_pushes
 
 pytestmark = pytest.mark.usefixtures("content")
 
@@ -88,7 +85,7 @@ class TestPausing:
         assert client.get("/v1/couple", headers=bearer(a)).json()["pause"] is None
         told = [
             (row.kind, row.recipient_user_id, row.actor_user_id)
-            for row in sorted(rows(app), key=lambda row: row.created_at)
+            for row in sorted(queued_pushes(app), key=lambda row: row.created_at)
             if row.kind.startswith("couple_")
         ]
         a_id, b_id = a["user"]["id"], b["user"]["id"]

@@ -7,10 +7,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.kernel.clock import FrozenClock
 from tests.factories import bearer, make_couple, register
-from tests.routers.test_auth import assert_problem
-from tests.routers.test_sync import pull_all
+from tests.support import FrozenClock, assert_problem, pull_all
 
 pytestmark = pytest.mark.usefixtures("content")
 

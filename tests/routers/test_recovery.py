@@ -5,7 +5,7 @@ from fastapi.testclient import TestClient
 
 from tests.factories import api_token, bearer, register, token_bearer
 from tests.mailbox import Mailbox
-from tests.routers.test_auth import assert_problem
+from tests.support import assert_problem
 
 
 def test_a_reset_revokes_the_api_tokens_and_the_mail_says_so(

@@ -7,8 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.factories import answer, bearer, extra_assignment, make_couple, open_assignment
-from tests.routers.test_auth import assert_problem
-from tests.routers.test_sync import pull_all, push
+from tests.support import assert_problem, pull_all, push
 
 pytestmark = pytest.mark.usefixtures("content")
 

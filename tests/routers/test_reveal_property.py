@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.factories import bearer, extra_assignment, make_couple
-from tests.routers.test_sync import pull_all, replay
+from tests.support import pull_all, replay
 
 ACTIONS = st.lists(
     st.tuples(st.sampled_from(["answer", "withdraw", "unlink"]), st.sampled_from([0, 1])),

@@ -8,8 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.factories import PASSWORD, bearer, make_couple, open_assignment, register
-from tests.routers.test_auth import assert_problem
-from tests.routers.test_content_management import make_admin
+from tests.support import assert_problem, make_admin
 
 
 @pytest.mark.parametrize(

@@ -7,58 +7,13 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import text
+from sqlmodel import Session, select
 
+from api.models import AnswerRevision
 from tests.factories import answer, bearer, make_couple, open_assignment, register, today
-from tests.routers.test_auth import assert_problem
-from tests.routers.test_today import count_statements
+from tests.support import assert_problem, count_statements, pull, pull_all, push, replay
 
 pytestmark = pytest.mark.usefixtures("content")
-
-
-def pull(
-    client: TestClient, tokens: dict[str, Any], cursor: str | None = None, **params: Any
-) -> dict[str, Any]:
-    query = params | ({"cursor": cursor} if cursor else {})
-    response = client.get("/v1/sync", params=query, headers=bearer(tokens))
-    assert response.status_code == 200, response.text
-    assert response.headers["cache-control"] == "no-store"
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def pull_all(
-    client: TestClient, tokens: dict[str, Any], cursor: str | None = None, limit: int = 100
-) -> tuple[list[dict[str, Any]], str]:
-    changes: list[dict[str, Any]] = []
-    while True:
-        page = pull(client, tokens, cursor, limit=limit)
-        changes += page["changes"]
-        cursor = page["cursor"]
-        if not page["has_more"]:
-            return changes, cursor
-
-
-def push(
-    client: TestClient, tokens: dict[str, Any], *mutations: dict[str, Any]
-) -> list[dict[str, Any]]:
-    response = client.post("/v1/sync", json={"mutations": list(mutations)}, headers=bearer(tokens))
-    assert response.status_code == 200, response.text
-    results: list[dict[str, Any]] = response.json()["results"]
-    return results
-
-
-def replay(
-    changes: list[dict[str, Any]], state: dict[tuple[str, str], Any] | None = None
-) -> dict[tuple[str, str], Any]:
-    """What a client holds after applying the changes in order."""
-    state = dict(state or {})
-    for change in changes:
-        key = (change["entity"], change["id"])
-        if change["op"] == "delete":
-            state.pop(key, None)
-        else:
-            state[key] = change["data"]
-    return state
 
 
 class TestPull:
@@ -216,6 +171,106 @@ class TestPush:
         assert lost["status"] == "conflict"
         seen = client.get(f"/v1/assignments/{assignment['id']}", headers=bearer(a)).json()
         assert seen["my_answer"] is None  # the delete won
+
+    def test_the_overwritten_text_is_kept_in_the_answers_revisions(
+        self, client: TestClient, app: FastAPI
+    ) -> None:
+        a, _ = make_couple(client)
+        assignment = open_assignment(client, a)
+
+        def put(mid: str, text: str, base: int | None = None) -> dict[str, Any]:
+            mutation = {
+                "id": mid,
+                "type": "answer.put",
+                "assignment_id": assignment["id"],
+                "answer": {"content": {"type": "open", "text": text}},
+            } | ({"base_version": base} if base is not None else {})
+            return push(client, a, mutation)[0]
+
+        put("p1", "first words")
+        put("p2", "second words", 1)  # not stale: no revision kept
+        stale = put("t1", "tablet words", 1)
+        assert stale["status"] == "conflict"
+        with Session(app.state.runtime.database.reader) as db:
+            kept = db.exec(
+                select(AnswerRevision).where(AnswerRevision.answer_id == stale["answer"]["id"])
+            ).all()
+        assert [(r.version, r.content) for r in kept] == [
+            (2, {"type": "open", "text": "second words"})
+        ]
+
+    def test_comment_add_and_reaction_set_and_clear_reach_the_partners_pull(
+        self, client: TestClient
+    ) -> None:
+        a, b = make_couple(client)
+        assignment = open_assignment(client, a)
+        answer(client, a, assignment, "A")
+        theirs = answer(client, b, assignment, "B")["my_answer"]
+        _, cursor = pull_all(client, b)
+        results = push(
+            client,
+            a,
+            {
+                "id": "m-comment",
+                "type": "comment.add",
+                "assignment_id": assignment["id"],
+                "comment_id": "comment-1",
+                "body": "Tell me more tonight?",
+            },
+            {"id": "m-react", "type": "reaction.set", "answer_id": theirs["id"], "emoji": "💛"},
+        )
+        assert [r["status"] for r in results] == ["applied", "applied"]
+        changes, cursor = pull_all(client, b, cursor)
+        [comment] = [c for c in changes if c["entity"] == "comment"]
+        [reaction] = [c for c in changes if c["entity"] == "reaction"]
+        listed = client.get(f"/v1/assignments/{assignment['id']}/comments", headers=bearer(b))
+        assert listed.json()["items"] == [comment["data"]]
+        assert (comment["id"], comment["data"]["body"]) == ("comment-1", "Tell me more tonight?")
+        shown = client.get(f"/v1/assignments/{assignment['id']}", headers=bearer(b)).json()
+        assert shown["reactions"] == [reaction["data"]]
+        assert reaction["data"]["emoji"] == "💛"
+
+        again = push(client, a, {"id": "m-comment", "type": "comment.add"})
+        assert again[0]["status"] == "duplicate"
+        cleared = push(
+            client, a, {"id": "m-clear", "type": "reaction.clear", "answer_id": theirs["id"]}
+        )
+        assert cleared[0]["status"] == "applied"
+        after, _ = pull_all(client, b, cursor)
+        assert [(c["entity"], c["op"], c["id"]) for c in after] == [
+            ("reaction", "delete", reaction["id"])
+        ]
+        shown = client.get(f"/v1/assignments/{assignment['id']}", headers=bearer(b)).json()
+        assert shown["reactions"] == []
+        assert (
+            len(
+                client.get(
+                    f"/v1/assignments/{assignment['id']}/comments", headers=bearer(b)
+                ).json()["items"]
+            )
+            == 1
+        )
+
+    def test_comments_and_reactions_wait_for_the_reveal(self, client: TestClient) -> None:
+        a, b = make_couple(client)
+        assignment = open_assignment(client, a)
+        theirs = answer(client, b, assignment, "B")["my_answer"]
+        results = push(
+            client,
+            a,
+            {
+                "id": "early-comment",
+                "type": "comment.add",
+                "assignment_id": assignment["id"],
+                "comment_id": "early",
+                "body": "Too soon",
+            },
+            {"id": "early-react", "type": "reaction.set", "answer_id": theirs["id"], "emoji": "💛"},
+            {"id": "early-clear", "type": "reaction.clear", "answer_id": theirs["id"]},
+        )
+        assert [r["status"] for r in results] == ["rejected"] * 3
+        changes, _ = pull_all(client, b)
+        assert [c for c in changes if c["entity"] in ("comment", "reaction")] == []
 
     def test_batch_bounds(self, client: TestClient) -> None:
         a = register(client)

@@ -1,7 +1,6 @@
 """GET /v1/today: the day's assignment, made once, chosen as SPEC.md §5 says."""
 
 from collections import Counter
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -9,13 +8,11 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import event
 
-from api.kernel.clock import FrozenClock
 from api.models.content import CONTENT_TABLES
 from tests.concurrency.calls import Call, at_once
 from tests.factories import answer, bearer, make_couple, register, renewed, today
-from tests.routers.test_auth import assert_problem
+from tests.support import FrozenClock, assert_problem, count_statements, empty_tables
 
 pytestmark = pytest.mark.usefixtures("content")
 
@@ -204,22 +201,6 @@ class TestCreationRace:
             a, b = next_day(client, clock, a, b)
 
 
-def count_statements(app: FastAPI, action: Callable[[], object]) -> int:
-    """How many SQL statements `action` sends to the app's database."""
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        statements.append(str(args[2]))
-
-    engine = app.state.runtime.database.reader
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        action()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    return len(statements)
-
-
 class TestQueryCount:
     def test_today_costs_the_same_however_long_the_history(
         self, client: TestClient, app: FastAPI, clock: FrozenClock
@@ -240,9 +221,7 @@ class TestQueryCount:
 
 
 def test_no_content_loaded_is_a_503_not_a_crash(client: TestClient, mutable_content: None) -> None:
-    from tests.conftest import _empty_tables
-
-    _empty_tables(client.app.state.runtime.settings.database_url, CONTENT_TABLES)
+    empty_tables(client.app.state.runtime.settings.database_url, CONTENT_TABLES)
     client.app.state.runtime.catalog.invalidate()
     response = client.get("/v1/today", headers=bearer(register(client)))
     assert_problem(response, 503)

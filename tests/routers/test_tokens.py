@@ -12,7 +12,6 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, event, text
 
-from api.kernel.clock import FrozenClock
 from api.services.accounts.tokens import MAX_LIVE_TOKENS
 from tests.factories import (
     PASSWORD,
@@ -23,8 +22,7 @@ from tests.factories import (
     renewed,
     token_bearer,
 )
-from tests.routers.test_auth import assert_problem
-from tests.routers.test_content_management import make_admin
+from tests.support import FrozenClock, assert_problem, make_admin
 
 SECRET = re.compile(r"^att_[A-Za-z0-9_-]{43}$")
 

@@ -14,9 +14,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from fastapi.testclient import TestClient
 from jose import jwt
 
-from api.kernel.clock import FrozenClock
 from tests.factories import register
-from tests.routers.test_auth import assert_problem
+from tests.support import FrozenClock, assert_problem
 
 TEST_KID, TEST_KEY = "test-1", "t" * 40  # tests/conftest.py make_settings
 

@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.kernel.clock import FrozenClock
 from tests.factories import PASSWORD, api_token, bearer, register
-from tests.routers.test_auth import assert_problem
+from tests.support import FrozenClock, assert_problem
 
 
 @pytest.fixture

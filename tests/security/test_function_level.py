@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 
 from api.security.scopes import Scope
 from tests.factories import api_token, bearer, register, token_bearer
-from tests.routers.test_content_management import make_admin
 from tests.security.routes import call, filled, operations, required_scopes, route_table
+from tests.support import make_admin
 
 USER, TOKEN = "OAuth2PasswordBearer", "APIToken"
 # Made before there is a caller, or with a secret of their own instead.

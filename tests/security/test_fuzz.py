@@ -14,9 +14,8 @@ from hypothesis import HealthCheck, settings
 
 from api.kernel.config import Settings
 from api.main import create_app
-from tests.conftest import _empty_tables
 from tests.factories import bearer, make_couple, register
-from tests.routers.test_content_management import make_admin
+from tests.support import empty_tables, make_admin
 
 SEED = 20261126
 # Bounded so that CI stays fast; raise it (ATTUNE_FUZZ_EXAMPLES=500) to search deeper.
@@ -157,7 +156,7 @@ def test_workflows_keep_to_the_document(
 
     class Workflow(schema.as_state_machine()):
         def setup(self) -> None:
-            _empty_tables(database_url)
+            empty_tables(database_url)
             self.headers = bearer(make_couple(client)[0])
 
         def get_call_kwargs(self, case: Any) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.factories import bearer, make_couple, register, today
-from tests.routers.test_auth import assert_problem
+from tests.support import assert_problem
 
 JSON = {"content-type": "application/json"}
 

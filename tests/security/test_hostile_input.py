@@ -9,9 +9,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.concurrency.test_events import Stream
 from tests.factories import PASSWORD, answer, bearer, make_couple, open_assignment, register, today
-from tests.routers.test_auth import assert_problem
+from tests.support import Stream, assert_problem
 
 pytestmark = pytest.mark.usefixtures("content")
 

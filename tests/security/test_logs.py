@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from sqlalchemy import Engine, event
 
 from tests.factories import PASSWORD, sample_answer
-from tests.routers.test_auth import assert_problem
+from tests.support import assert_problem
 
 pytestmark = pytest.mark.usefixtures("content")
 
@@ -240,6 +240,7 @@ def test_no_log_line_holds_words_emails_passwords_or_hashes(
     assert [s for s in secrets if s.lower() in logged.lower()] == []
 
 
+@pytest.mark.own_app
 def test_data_that_does_not_fit_its_schema_is_logged_without_its_values(
     app: FastAPI, captured: Capture
 ) -> None:

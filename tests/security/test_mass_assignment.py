@@ -10,9 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from tests.factories import bearer, make_couple, register
-from tests.routers.test_auth import assert_problem
-from tests.routers.test_content_management import make_admin
 from tests.security.routes import filled, operations
+from tests.support import assert_problem, make_admin
 
 OWNED_BY_THE_SERVER = {
     "id": "mine",

@@ -7,7 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.factories import PASSWORD, answer, bearer, make_couple, open_assignment
-from tests.routers.test_content_management import make_admin
+from tests.support import make_admin
 
 pytestmark = pytest.mark.usefixtures("content")
 

@@ -17,10 +17,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-from api.kernel.clock import FrozenClock
 from api.main import create_app
 from api.services.rituals.pulses import question_ids
-from tests.conftest import _empty_tables, make_settings
 from tests.factories import (
     PASSWORD,
     answer,
@@ -33,6 +31,7 @@ from tests.factories import (
 )
 from tests.mailbox import SmtpServer
 from tests.security.routes import call, route_table
+from tests.support import ContentRows, FrozenClock, empty_tables, make_settings
 
 
 @dataclass
@@ -193,7 +192,7 @@ EXPECTED: dict[tuple[str, str], Probe] = {
 
 @pytest.fixture(scope="module")
 def module_client(
-    database_url: str, smtp: SmtpServer, _shipped_content: None
+    database_url: str, smtp: SmtpServer, _shipped_content: ContentRows
 ) -> Iterator[TestClient]:
     """One app for the module: couple A is built once; each probe gets a fresh stranger."""
     # Every probe registers and links a new couple B, from the same address.
@@ -203,7 +202,7 @@ def module_client(
     with TestClient(app) as client:
         yield client
     app.state.runtime.database.dispose()
-    _empty_tables(database_url)
+    empty_tables(database_url)
 
 
 def test_every_route_has_an_expectation(module_client: TestClient) -> None:

@@ -16,10 +16,9 @@ import pytest
 import redis
 from fastapi.testclient import TestClient
 
-from tests.conftest import _empty_tables
 from tests.factories import PASSWORD, api_token, bearer, login, register, token_bearer
 from tests.mailbox import free_port
-from tests.routers.test_auth import assert_problem
+from tests.support import assert_problem, empty_tables
 
 REDIS_URL = os.environ.get("ATTUNE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 ROOT = Path(__file__).resolve().parents[2]
@@ -164,7 +163,7 @@ def two_api_processes(
             process.terminate()
         for process in processes:
             process.wait(timeout=30)
-        _empty_tables(database_url)
+        empty_tables(database_url)
 
 
 def test_two_api_processes_share_one_limit(

@@ -5,16 +5,13 @@ re-check interval. Across two processes: tests/concurrency/test_session_revocati
 
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from jose import jwt
-from sqlalchemy import create_engine, text
 
-from api.kernel.clock import FrozenClock
 from tests.factories import (
     PASSWORD,
     api_token,
@@ -25,6 +22,7 @@ from tests.factories import (
     token_bearer,
 )
 from tests.mailbox import Mailbox
+from tests.support import FrozenClock, revoke_unannounced
 
 pytestmark = pytest.mark.usefixtures("content")
 
@@ -48,18 +46,6 @@ def held_in_memory(client: TestClient, app: FastAPI, headers: dict[str, str]) ->
         assert time.monotonic() < deadline, "the change feed never listened"
         time.sleep(0.05)
     assert client.get("/v1/me", headers=headers).status_code == 200
-
-
-def revoke_unannounced(database_url: str, tokens: dict[str, Any]) -> None:
-    """Revoke a login in the database itself, telling no process (a lost notification)."""
-    session_id = jwt.get_unverified_claims(tokens["access_token"])["sid"]
-    engine = create_engine(database_url)
-    with engine.begin() as connection:
-        connection.execute(
-            text("UPDATE auth_session SET revoked_at = :now WHERE id = :id"),
-            {"now": datetime.now(UTC), "id": session_id},
-        )
-    engine.dispose()
 
 
 def test_a_revocation_nobody_announced_holds_no_longer_than_the_recheck(

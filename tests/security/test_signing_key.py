@@ -15,9 +15,9 @@ from api.kernel.config import Settings
 from api.kernel.db import migrate
 from api.main import create_app
 from api.security.install_key import install_keyring
-from tests.conftest import make_settings
 from tests.factories import bearer, register
 from tests.mailbox import SmtpServer
+from tests.support import make_settings
 
 # The key every development server signed with until each install made its own.
 PUBLISHED_KEY = ("dev-1", "attune-development-signing-key-do-not-use-in-production")

@@ -14,11 +14,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from api.kernel.clock import FrozenClock
 from api.models import Notification, NotificationKind
 from api.services.notifications.outbox import DEAD_LETTER_KEPT, SENT_KEPT
 from api.worker import Worker
 from tests.factories import PASSWORD, answer, bearer, make_couple, today
+from tests.support import FrozenClock
 
 pytestmark = pytest.mark.usefixtures("content")
 

@@ -12,10 +12,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from api.kernel.clock import FrozenClock
 from api.models import Assignment, Comment, Couple, Notification, User
 from api.services.notifications import notices
 from tests.factories import answer, bearer, make_couple, today
+from tests.support import FrozenClock
 
 pytestmark = pytest.mark.usefixtures("content")
 

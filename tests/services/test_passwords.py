@@ -10,12 +10,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-from api.kernel.clock import FrozenClock
 from api.main import create_app
 from api.security.passwords import HASHING_NICENESS, PasswordHasher
-from tests.conftest import make_settings
 from tests.factories import PASSWORD, login, register
 from tests.mailbox import SmtpServer
+from tests.support import FrozenClock, make_settings
 
 
 def test_production_parameters_are_owasp_argon2id() -> None:

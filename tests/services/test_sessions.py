@@ -8,11 +8,11 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from api.kernel.clock import FrozenClock
 from api.kernel.errors import Unauthorized
 from api.security.jwt import AccessClaims, Keyring
 from api.services.accounts.sessions import identity_of_access
 from tests.factories import register
+from tests.support import FrozenClock
 
 
 @pytest.fixture

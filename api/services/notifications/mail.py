@@ -6,11 +6,14 @@ once; a mail the server did not take stays in the outbox, and the worker retries
 the notifications' backoff (api/services/notifications/outbox.py).
 """
 
+import logging
 import smtplib
 import sys
 from email.message import EmailMessage
 from functools import partial
 from typing import Protocol
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from api.kernel.clock import Clock
 from api.kernel.config import MailBackend, Settings
@@ -19,6 +22,8 @@ from api.models import Notification
 from api.services.notifications import mails, outbox
 from api.services.notifications.mails import Mail, MailPolicy
 from api.services.notifications.outbox import DeliveryFailed, RetryPolicy
+
+log = logging.getLogger("api.mail")
 
 
 class Mailer(Protocol):
@@ -100,10 +105,15 @@ class MailCourier:
 
     def send_now(self, dedupe_key: str) -> None:
         """The API's first attempt, right after its answer: claimed like the worker claims,
-        so the two never send one mail twice."""
-        with self.database.session(write=True) as db:
-            claimed = outbox.claim_due(db, self.retry, self.clock.now(), dedupe_key=dedupe_key)
-            db.commit()
-        for notification in claimed:
-            send = partial(self.send, notification)
-            outbox.deliver(self.database, notification, send, self.retry, self.clock.now)
+        so the two never send one mail twice. It runs after the answer went out: with the
+        database away, the mail waits in the outbox for the worker, and nothing is raised
+        that no one could answer."""
+        try:
+            with self.database.session(write=True) as db:
+                claimed = outbox.claim_due(db, self.retry, self.clock.now(), dedupe_key=dedupe_key)
+                db.commit()
+            for notification in claimed:
+                send = partial(self.send, notification)
+                outbox.deliver(self.database, notification, send, self.retry, self.clock.now)
+        except SQLAlchemyError as error:
+            log.warning("mail left to the worker", extra={"error": type(error).__name__})
