@@ -159,6 +159,8 @@ def upgrade() -> None:
             batch_op.f("ix_appreciation_reaction_user_id"), ["user_id"], unique=False
         )
 
+    with op.batch_alter_table("couple", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("paused_until", sa.Date(), nullable=True))
     with op.batch_alter_table("user_account", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("nudges", sa.Boolean(), nullable=False, server_default=sa.true())
@@ -172,6 +174,8 @@ def downgrade() -> None:
     with op.batch_alter_table("user_account", schema=None) as batch_op:
         batch_op.drop_column("share_pulse")
         batch_op.drop_column("nudges")
+    with op.batch_alter_table("couple", schema=None) as batch_op:
+        batch_op.drop_column("paused_until")
 
     with op.batch_alter_table("appreciation_reaction", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_appreciation_reaction_user_id"))

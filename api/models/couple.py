@@ -1,8 +1,8 @@
 """Couples and the invites that link them."""
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, ForeignKey, String
+from sqlalchemy import JSON, Column, Date, ForeignKey, String
 from sqlmodel import Field, SQLModel
 
 from api.models.base import UTCDateTime, new_id
@@ -38,6 +38,10 @@ class Couple(SQLModel, table=True):
     journey_started_at: datetime | None = Field(
         default=None, sa_column=Column(UTCDateTime(), nullable=True)
     )
+    # The last couple day of the pause covering today, if any (the pause itself, kept for the
+    # budget and the streak, is api/models/ritual.py): on the row, so /v1/today, which has the
+    # couple at hand, knows without a query of its own.
+    paused_until: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
     # The couple's change counter: bumped under this row's lock in every write transaction
     # of the couple's data, so the order of seqs is the order of commits.
     head_seq: int = 0

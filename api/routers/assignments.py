@@ -192,7 +192,7 @@ async def today(
 
     def work() -> Response:
         if owner.couple is not None:
-            pauses.check_not_paused(db, owner.couple, now)
+            pauses.check_not_paused(owner.couple, now)
         found = delivery.day_assignment(db, runtime.database, catalog, owner, now)
         rendered = _render(db, caller.user, [found], catalog, language, response)[0]
         digest = digest_at(_heads_showing(caller, found[0]))

@@ -208,7 +208,11 @@ class TestStreak:
         pause(client, a, TODAY + timedelta(days=2)).raise_for_status()
         resume(client, b).raise_for_status()
         changes, _ = pull_all(client, b, cursor)
-        assert [(c["entity"], c["op"]) for c in changes] == [("pause", "delete")]
+        assert sorted((c["entity"], c["op"]) for c in changes) == [
+            ("couple", "upsert"),
+            ("pause", "delete"),
+        ]
+        assert [c["data"]["paused_until"] for c in changes if c["entity"] == "couple"] == [None]
         self.both_answer(client, a, b)
         assert self.streak(client, a)["current"] == 1
 

@@ -58,7 +58,7 @@ def nudge(db: Session, user: User, now: datetime) -> datetime:
     partner = linking.partner_of(db, couple, user)
     if not partner.nudges:
         raise NudgesOff()
-    pauses.check_not_paused(db, couple, now)
+    pauses.check_not_paused(couple, now)
     day = pauses.couple_day(couple, now)
     next_at = day_start(couple.timezone, couple.day_starts_at, day + timedelta(days=1))
     sent = select(Nudge.id).where(Nudge.couple_id == couple.id, Nudge.local_date == day)

@@ -56,14 +56,12 @@ def pause_on(db: Session, couple_id: str, day: date) -> Pause | None:
     ).first()
 
 
-def current_pause(db: Session, couple: Couple, now: datetime) -> Pause | None:
-    return pause_on(db, couple.id, couple_day(couple, now))
-
-
-def check_not_paused(db: Session, couple: Couple, now: datetime) -> None:
-    found = current_pause(db, couple, now)
-    if found is not None:
-        raise Paused(found.until)
+def check_not_paused(couple: Couple, now: datetime) -> None:
+    """A pause always starts on the day it is made, so one that ends today or later covers
+    today; the couple row carries its end."""
+    until = couple.paused_until
+    if until is not None and until >= couple_day(couple, now):
+        raise Paused(until)
 
 
 def paused_days(db: Session, couple_id: str) -> set[date]:
@@ -119,7 +117,8 @@ def pause(
         now,
     )
     created = current.change_seq == 0
-    changes.stamp(db, space, current)
+    couple.paused_until = until
+    changes.stamp(db, space, current, couple)
     partner = linking.partner_of(db, couple, user)
     notices.enqueue_pause_changed(db, current, user, partner, paused=True, now=now)
     db.flush()
@@ -136,6 +135,8 @@ def resume(db: Session, user: User, now: datetime) -> None:
     if current is None:
         return
     current.until, current.updated_at = today - timedelta(days=1), now
+    couple.paused_until = None
+    changes.stamp(db, space, couple)
     partner = linking.partner_of(db, couple, user)
     notices.enqueue_pause_changed(db, current, user, partner, paused=False, now=now)
     if current.until < current.starts_on:  # paused and resumed the same day: no day paused

@@ -234,6 +234,7 @@ def _render_row(row: Any, shown: dict[str, AnswerOut]) -> dict[str, Any]:
         "day_starts_at": row.day_starts_at,
         "focus_themes": row.focus_themes,
         "journey_slug": row.journey_slug,
+        "paused_until": row.paused_until.isoformat() if row.paused_until else None,
     }
 
 
