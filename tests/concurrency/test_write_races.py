@@ -101,11 +101,16 @@ def test_a_write_that_cannot_have_its_turn_is_a_quick_503_and_changes_nothing(
     assignment = open_assignment(client, a)
     path = f"/v1/assignments/{assignment['id']}/answer"
     calls = [Call("PUT", path, bearer(a), sample_answer(assignment["exercise"], "x"))] * 3
+    # The route's first request in a fresh server costs more than the half second measured
+    # below: made first, and refused before it writes (422), it leaves nothing behind.
+    assert at_once(live_server, [Call("PUT", path, bearer(a), {})])[0].status_code == 422
     with app.state.runtime.database.writer.begin():  # holds the turn until the block ends
         responses = at_once(live_server, calls)
     assert _statuses(responses) == [503] * 3
     waits = sorted(r.elapsed.total_seconds() for r in responses)
-    assert waits[1] < 0.4 and 0.5 <= waits[2] < 1.5, waits
+    # Relative to one another: a loaded machine (CI runs both engines' passes at once) delays
+    # every answer alike, but only the queued one waits its half second on top.
+    assert waits[1] - waits[0] < 0.3 and 0.45 <= waits[2] - waits[1] < 1.5, waits
     for refused in responses:
         assert refused.headers["content-type"] == "application/problem+json"
         assert refused.headers["retry-after"] == "1"
