@@ -41,6 +41,10 @@ def serve(args: argparse.Namespace) -> int:
     # it (status -15): the drain is complete by then, and a clean stop must read as 0.
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: None)
+    if settings.is_sqlite and args.workers > 1:
+        # Processes on one SQLite file hear nothing of one another's writes (the change feed is
+        # in process there): none may answer from memory what another may have changed.
+        os.environ["ATTUNE_SESSION_RECHECK_SECONDS"] = "0"
     uvicorn.run(
         "api.main:create_served_app",
         factory=True,

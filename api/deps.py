@@ -24,7 +24,7 @@ from api.kernel.errors import Forbidden, Unauthorized
 from api.kernel.fields import PathId
 from api.models import Answer, Assignment, Couple, User
 from api.security.api_tokens import digest, is_api_token
-from api.security.jwt import InvalidToken
+from api.security.jwt import AccessClaims, InvalidToken
 from api.security.rate_limit import note_quota
 from api.security.scopes import DESCRIPTIONS as SCOPE_DESCRIPTIONS
 from api.security.scopes import Scope, grantable_scopes, missing_scopes_detail
@@ -45,8 +45,12 @@ async def get_now(runtime: Annotated[Runtime, Depends(get_runtime)]) -> datetime
     return runtime.clock.now()
 
 
-async def client_address(request: Request) -> str:
+def address_of(request: Request) -> str:
     return request.client.host if request.client else "unknown"
+
+
+async def client_address(request: Request) -> str:
+    return address_of(request)
 
 
 # scope="function": commit before the response goes out, so a client never sees a 2xx for
@@ -117,23 +121,24 @@ def _count_address(request: Request, runtime: Runtime, address: str) -> None:
     note_quota(request, runtime.limiter.hit(rule, "api-address", address))
 
 
-def _authenticate(
-    db: Session, runtime: Runtime, credential: str, now: datetime, *, from_memory: bool
-) -> Caller:
-    check: Callable[[], Identity]
-    if is_api_token(credential):
-        key = "token:" + digest(credential)
-        check = partial(tokens.identity_of_token, db, runtime.database.writer, credential, now)
-    else:
-        try:
-            claims = runtime.tokens.keyring.read_access_token(credential, now)
-        except InvalidToken as exc:
-            raise Unauthorized(
-                "The access token is invalid or expired.", invalid_token=True
-            ) from exc
-        key = "session:" + claims.session_id
-        check = partial(sessions.identity_of_access, db, claims, now)
-    found = runtime.session_cache.identity(db, key, now, check) if from_memory else check()
+def _count_credential(request: Request, runtime: Runtime, caller: Caller) -> None:
+    rule = runtime.settings.api_limit_per_credential
+    note_quota(request, runtime.limiter.hit(rule, "api-credential", caller.quota_key))
+
+
+def _session_key(runtime: Runtime, credential: str, now: datetime) -> tuple[str, AccessClaims]:
+    try:
+        claims = runtime.tokens.keyring.read_access_token(credential, now)
+    except InvalidToken as exc:
+        raise Unauthorized("The access token is invalid or expired.", invalid_token=True) from exc
+    return "session:" + claims.session_id, claims
+
+
+def _token_key(credential: str) -> str:
+    return "token:" + digest(credential)
+
+
+def _caller_of(found: Identity) -> Caller:
     user = found.user
     # Checked on every use: a token made by an admin loses content:write with the role.
     scopes = grantable_scopes(user.is_admin)
@@ -141,6 +146,20 @@ def _authenticate(
     if found.token_scopes is not None:
         kind, scopes = CredentialKind.api_token, scopes & {Scope(s) for s in found.token_scopes}
     return Caller(user, kind, found.credential_id, scopes, found.couple, found.heads)
+
+
+def _authenticate(
+    db: Session, runtime: Runtime, credential: str, now: datetime, *, from_memory: bool
+) -> Caller:
+    check: Callable[[], Identity]
+    if is_api_token(credential):
+        key = _token_key(credential)
+        check = partial(tokens.identity_of_token, db, runtime.database.writer, credential, now)
+    else:
+        key, claims = _session_key(runtime, credential, now)
+        check = partial(sessions.identity_of_access, db, claims, now)
+    found = runtime.session_cache.identity(db, key, now, check) if from_memory else check()
+    return _caller_of(found)
 
 
 def _identify(
@@ -157,8 +176,7 @@ def _identify(
     reads = request.method in SAFE_METHODS
     with runtime.database.reading(db):
         caller = _authenticate(db, runtime, credential, now, from_memory=reads)
-    rule = runtime.settings.api_limit_per_credential
-    note_quota(request, runtime.limiter.hit(rule, "api-credential", caller.quota_key))
+    _count_credential(request, runtime, caller)
     return caller
 
 
@@ -169,6 +187,32 @@ async def get_caller(
     so FastAPI resolves it once per request whichever scopes the route's parts ask for.
     All of it (quotas, token, session lookup) in one trip to the threadpool, not one each."""
     return await run_in_threadpool(_identify, request, db, runtime, now, address)
+
+
+def caller_in_memory(request: Request, runtime: Runtime, now: datetime) -> Caller | None:
+    """The caller of a read, when this process can tell who it is from memory alone (a fresh
+    session check, the heads it knows: api/security/session_cache.py); None when only the
+    database can say, or the credential is wrong (the full path then says why). Counts
+    nothing: see `count_quotas`."""
+    credential = bearer_credential(request)
+    if credential is None or request.method not in SAFE_METHODS:
+        return None
+    if is_api_token(credential):
+        key = _token_key(credential)
+    else:
+        try:
+            key, _ = _session_key(runtime, credential, now)
+        except Unauthorized:
+            return None
+    found = runtime.session_cache.identity_in_memory(key, now)
+    return None if found is None else _caller_of(found)
+
+
+def count_quotas(request: Request, runtime: Runtime, caller: Caller) -> None:
+    """What `get_caller` counts, for a read `caller_in_memory` answered: RateLimited when
+    over either quota."""
+    _count_address(request, runtime, address_of(request))
+    _count_credential(request, runtime, caller)
 
 
 CurrentCaller = Annotated[Caller, Depends(get_caller)]

@@ -25,6 +25,8 @@ from cachetools import LRUCache
 from fastapi import FastAPI, Header, Request, Response, status
 
 _TAG = re.compile(r'(?:W/)?"([^"]*)"')
+# The longest `If-None-Match` a conditional read takes (a longer one is a 422).
+TAG_HEADER_LIMIT = 512
 
 ETAG_HEADER = {
     "ETag": {
@@ -37,7 +39,7 @@ IfNoneMatch = Annotated[
     str | None,
     Header(
         alias="If-None-Match",
-        max_length=512,
+        max_length=TAG_HEADER_LIMIT,
         description="An `ETag` this route sent you: 304 with no body while it still holds.",
     ),
 ]

@@ -7,6 +7,13 @@ api/security/session_cache.py). Both are sent once the write committed (never on
 On SQLite, with one process, straight to this process; on PostgreSQL as a NOTIFY that every
 API process listens for, sent by a thread of its own (NotifySender says why not from the
 write transaction).
+
+The pokes also keep `KnownHeads`: the newest head this process has heard of per space, so a
+read that needs only "has anything changed?" can be answered without the database. A poke of
+this process's own commit is noted at once, before its response goes out; another process's
+within the NOTIFY's latency. Heads read from the database are noted too (they only grow, so
+the larger wins), and what the feed may have missed is dropped: nothing is known while the
+listener is away, and all is forgotten when it reconnects.
 """
 
 import asyncio
@@ -18,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
+from cachetools import LRUCache
 
 log = logging.getLogger("api.realtime")
 
@@ -31,6 +39,8 @@ RECONNECT_SECONDS = 1.0
 # How long the listener waits for a notification before it looks whether it must stop: what
 # closing a process (or each test's app) waits for it.
 _LISTEN_POLL_SECONDS = 0.2
+# Spaces whose head a process keeps: its recent callers' and what it heard of lately.
+KNOWN_SPACES = 50_000
 
 
 @dataclass(eq=False)
@@ -45,6 +55,27 @@ class Subscription:
         if self.heads.full():
             head = max(head, self.heads.get_nowait())
         self.heads.put_nowait(head)
+
+
+class KnownHeads:
+    """The newest head heard of per space (LRU-bounded: a space dropped is read again)."""
+
+    def __init__(self, capacity: int = KNOWN_SPACES) -> None:
+        self._heads: LRUCache[str, int] = LRUCache(maxsize=capacity)
+        self._lock = threading.Lock()
+
+    def note(self, space: str, head: int) -> None:
+        with self._lock:
+            if head > self._heads.get(space, -1):
+                self._heads[space] = head
+
+    def get(self, space: str) -> int | None:
+        with self._lock:
+            return self._heads.get(space)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._heads.clear()
 
 
 class ChangeFeed:
@@ -63,6 +94,7 @@ class ChangeFeed:
             NotifySender(listen_dsn, self._connect_args) if listen_dsn is not None else None
         )
         self._forgetters: list[Callable[[str | None], None]] = []
+        self._heads = KnownHeads()
 
     def subscribe(self, space: str, loop: asyncio.AbstractEventLoop) -> Subscription:
         """Blocks until the listener listens (the first time): call it off the event loop."""
@@ -89,6 +121,15 @@ class ChangeFeed:
             return True
         return self._listener is not None and self._listener.ready.is_set()
 
+    def known_head(self, space: str) -> int | None:
+        """The newest head of `space` this process heard of, while it hears every poke; None
+        when it must be read from the database."""
+        return self._heads.get(space) if self.hears_everything else None
+
+    def note_head(self, space: str, head: int) -> None:
+        """A head read from the database: at least as old as any poke still to come."""
+        self._heads.note(space, head)
+
     def on_forget(self, forget: Callable[[str | None], None]) -> None:
         """Call `forget(user_id)` on every forget, from any process; `forget(None)` when
         some may have been missed (the listener reconnected): drop everything."""
@@ -102,6 +143,8 @@ class ChangeFeed:
             self._sender.send(_FORGET + user_id)
 
     def deliver_forget(self, user_id: str | None) -> None:
+        if user_id is None:
+            self._heads.clear()
         for forget in self._forgetters:
             forget(user_id)
 
@@ -113,7 +156,8 @@ class ChangeFeed:
 
     def poke(self, space: str, head: int) -> None:
         """A write to `space` committed, moving its head to `head`: tell every stream on it,
-        in every process."""
+        in every process. This process knows of it at once, before the response goes out."""
+        self._heads.note(space, head)
         if self._sender is None:
             self.publish(space, head)
         else:
@@ -126,6 +170,7 @@ class ChangeFeed:
     def publish(self, space: str, head: int) -> None:
         """To this process's streams. Thread-safe: called from request threads and from the
         NOTIFY listener."""
+        self._heads.note(space, head)
         with self._lock:
             targets = list(self._subscriptions.get(space, ()))
         for subscription in targets:

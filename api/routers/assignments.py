@@ -5,7 +5,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from pydantic import TypeAdapter
 from sqlmodel import Session
 
@@ -19,12 +19,13 @@ from api.edge.conditional import (
     tag,
 )
 from api.edge.contract.examples import PAUSED_EXAMPLE
+from api.edge.hot_reads import HotRoute, Kept, answered_from_memory
 from api.edge.idempotency import IdempotencyDep
 from api.edge.runtime import Runtime
 from api.kernel.db import in_one_trip
 from api.kernel.errors import Unprocessable, problem_responses
 from api.models import Answer, Assignment, User
-from api.routers.content import CatalogDep, Language
+from api.routers.content import CatalogDep, Language, language_in_memory
 from api.schemas.answer import AnswerIn, StaleAnswerProblem
 from api.schemas.assignment import (
     AssignmentKind,
@@ -43,7 +44,9 @@ from api.services.assignments import answering, comments, delivery, reactions
 from api.services.assignments.reveal import assignment_out
 from api.services.rituals import pauses
 
-router = APIRouter(tags=["assignment"], responses=problem_responses(401, 403, 429))
+router = APIRouter(
+    tags=["assignment"], responses=problem_responses(401, 403, 429), route_class=HotRoute
+)
 
 # `"3"` as PUT sends it, or `W/"3.<digest>"` as the conditional reads send it
 # (api/edge/conditional.py).
@@ -141,6 +144,22 @@ _CONDITIONAL = (
 )
 
 
+def _today_digest(runtime: Runtime, caller: Caller, heads: Heads, language: str, day: date) -> str:
+    # The day is in it: at the couple's midnight today is another assignment, unmade yet.
+    return runtime.etags.digest("today", caller.user.id, heads, language, day)
+
+
+def _today_from_memory(
+    request: Request, caller: Caller, runtime: Runtime, now: datetime
+) -> Kept | None:
+    language = language_in_memory(request, runtime)
+    if language is None:
+        return None
+    day = delivery.Owner(caller.couple, caller.user).day(now)
+    digest = _today_digest(runtime, caller, caller.heads, language, day)
+    return Kept(digest, {"Content-Language": language})
+
+
 @router.get(
     "/v1/today",
     summary="Today's assignment",
@@ -166,6 +185,7 @@ _CONDITIONAL = (
         **problem_responses(401, 503),
     },
 )
+@answered_from_memory(Scope.answers_read, lane=_today_from_memory)
 async def today(
     caller: Annotated[Caller, Scoped(Scope.answers_read)],
     db: SessionDep,
@@ -178,12 +198,7 @@ async def today(
 ) -> Response:
     owner = delivery.Owner(caller.couple, caller.user)
     day = owner.day(now)
-
-    def digest_at(heads: Heads) -> str:
-        # The day is in it: at the couple's midnight today is another assignment, unmade yet.
-        return runtime.etags.digest("today", caller.user.id, heads, language, day)
-
-    asked = digest_at(caller.heads)
+    asked = _today_digest(runtime, caller, caller.heads, language, day)
     kept = kept_or_not_modified(
         runtime.rendered, if_none_match, asked, {"Content-Language": language}
     )
@@ -195,7 +210,7 @@ async def today(
             pauses.check_not_paused(owner.couple, now)
         found = delivery.day_assignment(db, runtime.database, catalog, owner, now)
         rendered = _render(db, caller.user, [found], catalog, language, response)[0]
-        digest = digest_at(_heads_showing(caller, found[0]))
+        digest = _today_digest(runtime, caller, _heads_showing(caller, found[0]), language, day)
         return _keep(runtime, digest, rendered, language).response()
 
     return await in_one_trip(db, work)
@@ -266,6 +281,21 @@ def create(
     return idempotency.remember(rendered, status.HTTP_201_CREATED)
 
 
+def _assignment_digest(runtime: Runtime, caller: Caller, language: str, assignment_id: str) -> str:
+    # Keyed: a tag for an id the caller may not see cannot be made, so no 304 tells it exists.
+    return runtime.etags.digest("assignment", caller.user.id, caller.heads, language, assignment_id)
+
+
+def _assignment_from_memory(
+    request: Request, caller: Caller, runtime: Runtime, _now: datetime
+) -> Kept | None:
+    language = language_in_memory(request, runtime)
+    if language is None:
+        return None
+    digest = _assignment_digest(runtime, caller, language, request.path_params["assignment_id"])
+    return Kept(digest, {"Content-Language": language})
+
+
 @router.get(
     "/v1/assignments/{assignment_id}",
     summary="One assignment",
@@ -276,6 +306,7 @@ def create(
     response_model=AssignmentOut,
     responses={**conditional_responses(), **problem_responses(401, 404)},
 )
+@answered_from_memory(Scope.answers_read, lane=_assignment_from_memory)
 async def get(
     assignment: AssignmentInPath,
     caller: Annotated[Caller, Scoped(Scope.answers_read)],
@@ -286,10 +317,7 @@ async def get(
     response: Response,
     if_none_match: IfNoneMatch = None,
 ) -> Response:
-    # Keyed: a tag for an id the caller may not see cannot be made, so no 304 tells it exists.
-    digest = runtime.etags.digest(
-        "assignment", caller.user.id, caller.heads, language, assignment.object_id
-    )
+    digest = _assignment_digest(runtime, caller, language, assignment.object_id)
     kept = kept_or_not_modified(
         runtime.rendered, if_none_match, digest, {"Content-Language": language}
     )

@@ -4,13 +4,14 @@ language, the cache headers of published content, and the session content writes
 from collections.abc import Iterable
 from typing import Annotated
 
-from fastapi import Depends, Header, Response
+from fastapi import Depends, Header, Request, Response
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.content.catalog import Catalog
 from api.content.localization import negotiate_language
 from api.deps import ContentEditor, RuntimeDep, SessionDep
+from api.edge.runtime import Runtime
 
 
 async def get_catalog(runtime: RuntimeDep) -> Catalog:
@@ -23,12 +24,16 @@ async def get_catalog(runtime: RuntimeDep) -> Catalog:
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
 
 
+# The longest `Accept-Language` taken (a longer one is a 422).
+ACCEPT_LANGUAGE_LIMIT = 512
+
+
 async def get_language(
     catalog: CatalogDep,
     accept_language: Annotated[
         str | None,
         Header(
-            max_length=512,
+            max_length=ACCEPT_LANGUAGE_LIMIT,
             description="Preferred languages (RFC 9110), e.g. `es-MX, es;q=0.9`. What is not "
             "translated into any of them is served in English. `Content-Language` says what "
             "was served.",
@@ -39,6 +44,16 @@ async def get_language(
 
 
 Language = Annotated[str, Depends(get_language)]
+
+
+def language_in_memory(request: Request, runtime: Runtime) -> str | None:
+    """The language `Language` would negotiate, while the catalog is fresh in memory; None
+    when it must be read (or the header is the route's to refuse)."""
+    catalog = runtime.catalog.fresh()
+    accept_language = request.headers.get("accept-language")
+    if catalog is None or len(accept_language or "") > ACCEPT_LANGUAGE_LIMIT:
+        return None
+    return negotiate_language(accept_language, catalog.languages)
 
 
 def get_editor_session(_: ContentEditor, db: SessionDep, runtime: RuntimeDep) -> Session:

@@ -1,9 +1,9 @@
 """/v1/couple: invites, joining, the couple itself, unlinking."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 from pydantic import TypeAdapter
 
 from api.deps import Caller, ClientAddress, Now, RuntimeDep, Scoped, SessionDep, UserSession
@@ -15,7 +15,9 @@ from api.edge.conditional import (
     tag,
 )
 from api.edge.contract.examples import NUDGE_PROBLEM_EXAMPLE, PAUSE_LIMIT_EXAMPLE
+from api.edge.hot_reads import HotRoute, Kept, answered_from_memory
 from api.edge.idempotency import IdempotencyDep
+from api.edge.runtime import Runtime
 from api.kernel.days import local_day
 from api.kernel.db import in_one_trip
 from api.kernel.errors import NotFound, Unprocessable, problem_responses
@@ -28,7 +30,12 @@ from api.services.couples import linking, stats
 from api.services.couples.presenter import couple_out, invite_out
 from api.services.rituals import nudges, pauses
 
-router = APIRouter(prefix="/v1/couple", tags=["couple"], responses=problem_responses(401, 403, 429))
+router = APIRouter(
+    prefix="/v1/couple",
+    tags=["couple"],
+    responses=problem_responses(401, 403, 429),
+    route_class=HotRoute,
+)
 
 
 @router.post(
@@ -113,6 +120,22 @@ def join(
     return idempotency.remember(couple_out(db, couple, caller.user, catalog, now), 201)
 
 
+def _couple_digest(caller: Caller, runtime: Runtime, now: datetime) -> str | None:
+    couple = caller.couple
+    if couple is None:
+        return None
+    # The couple's day is in it: the streak is counted up to today.
+    today = local_day(couple.timezone, couple.day_starts_at, now)
+    return runtime.etags.digest("couple", caller.user.id, caller.heads, today)
+
+
+def _couple_from_memory(
+    _request: Request, caller: Caller, runtime: Runtime, now: datetime
+) -> Kept | None:
+    digest = _couple_digest(caller, runtime, now)
+    return None if digest is None else Kept(digest)
+
+
 @router.get(
     "",
     summary="Your couple",
@@ -124,6 +147,7 @@ def join(
     response_model=CoupleOut,
     responses={**conditional_responses(), **problem_responses(401, 404)},
 )
+@answered_from_memory(Scope.couple_read, lane=_couple_from_memory)
 async def get(
     caller: Annotated[Caller, Scoped(Scope.couple_read)],
     db: SessionDep,
@@ -132,11 +156,8 @@ async def get(
     now: Now,
     if_none_match: IfNoneMatch = None,
 ) -> Response:
-    couple, digest = caller.couple, None
-    if couple is not None:
-        # The couple's day is in it: the streak is counted up to today.
-        today = local_day(couple.timezone, couple.day_starts_at, now)
-        digest = runtime.etags.digest("couple", caller.user.id, caller.heads, today)
+    digest = _couple_digest(caller, runtime, now)
+    if digest is not None:
         kept = kept_or_not_modified(runtime.rendered, if_none_match, digest)
         if kept is not None:
             return kept

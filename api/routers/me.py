@@ -1,11 +1,20 @@
 """/v1/me: the caller's own account."""
 
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
 from api.deps import Caller, Now, RuntimeDep, Scoped, SessionDep, UserSession
-from api.edge.conditional import IfNoneMatch, check_modified, conditional_responses, tag
+from api.edge.conditional import (
+    IfNoneMatch,
+    Rendered,
+    check_modified,
+    conditional_responses,
+    tag,
+)
+from api.edge.hot_reads import HotRoute, Kept, answered_from_memory
+from api.edge.runtime import Runtime
 from api.kernel.errors import problem_responses
 from api.routers.content import CatalogDep
 from api.schemas.account import AccountDeleteIn, AccountExportOut, ProfileUpdateIn, UserOut
@@ -13,7 +22,23 @@ from api.security.scopes import Scope
 from api.services.accounts import account
 from api.services.accounts.presenter import user_out
 
-router = APIRouter(prefix="/v1/me", tags=["me"], responses=problem_responses(401, 403, 429))
+router = APIRouter(
+    prefix="/v1/me", tags=["me"], responses=problem_responses(401, 403, 429), route_class=HotRoute
+)
+
+
+def _profile(caller: Caller, runtime: Runtime) -> tuple[str, Rendered]:
+    """The caller's profile and its digest, from what the session check loaded."""
+    body = user_out(caller.user).model_dump_json().encode()
+    digest = runtime.etags.digest("me", body)
+    return digest, Rendered(body, {"ETag": tag(digest)})
+
+
+def _profile_from_memory(
+    _request: Request, caller: Caller, runtime: Runtime, _now: datetime
+) -> Kept:
+    digest, rendered = _profile(caller, runtime)
+    return Kept(digest, render=lambda: rendered)
 
 
 @router.get(
@@ -24,20 +49,19 @@ router = APIRouter(prefix="/v1/me", tags=["me"], responses=problem_responses(401
         "(weak): `If-None-Match` with it answers 304 with no body while your profile is "
         "unchanged."
     ),
+    response_model=UserOut,
     responses={**conditional_responses(), **problem_responses(401)},
 )
+@answered_from_memory(Scope.profile_read, lane=_profile_from_memory)
 async def get(
     caller: Annotated[Caller, Scoped(Scope.profile_read)],
     runtime: RuntimeDep,
-    response: Response,
     if_none_match: IfNoneMatch = None,
-) -> UserOut:
+) -> Response:
     # async: it only shapes what the caller dependency loaded, so no threadpool round trip.
-    profile = user_out(caller.user)
-    digest = runtime.etags.digest("me", profile.model_dump_json())
+    digest, rendered = _profile(caller, runtime)
     check_modified(if_none_match, digest)
-    response.headers["ETag"] = tag(digest)
-    return profile
+    return rendered.response()
 
 
 @router.patch(

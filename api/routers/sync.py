@@ -1,12 +1,16 @@
 """/v1/sync: pull what changed, push what was written offline."""
 
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import TypeAdapter
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import Caller, Now, RuntimeDep, Scoped
-from api.edge.conditional import IfNoneMatch, check_modified, conditional_responses, tag
+from api.edge.conditional import IfNoneMatch, Rendered, check_modified, conditional_responses, tag
+from api.edge.hot_reads import HotRoute, Kept, answered_from_memory
+from api.edge.runtime import Runtime
 from api.kernel import changes
 from api.kernel.errors import problem_responses
 from api.routers.content import CatalogDep
@@ -15,7 +19,15 @@ from api.schemas.sync import ChangeOut, MutationResult, PullOut, PushIn, PushOut
 from api.security.scopes import Scope
 from api.services.sync import mutations, pulls
 
-router = APIRouter(prefix="/v1/sync", tags=["sync"], responses=problem_responses(401, 403, 429))
+router = APIRouter(
+    prefix="/v1/sync",
+    tags=["sync"],
+    responses=problem_responses(401, 403, 429),
+    route_class=HotRoute,
+)
+_PULL_JSON = TypeAdapter(PullOut)
+# What a pull takes (its Query constraints below).
+_CURSOR_LIMIT, _DEFAULT_PAGE, _LARGEST_PAGE = 512, 100, 500
 
 PUSH_DESCRIPTION = """\
 A batch of offline writes, applied in order, each in its own transaction. Shapes besides
@@ -39,6 +51,31 @@ does not stop the rest.
 """
 
 
+def _pull_digest(caller: Caller, runtime: Runtime, cursor: str | None, limit: int) -> str:
+    return runtime.etags.digest("sync", caller.user.id, caller.heads, cursor, limit)
+
+
+def _rendered(pulled: pulls.Pulled, digest: str) -> Rendered:
+    return Rendered(_PULL_JSON.dump_json(_out(pulled)), {"ETag": tag(digest)})
+
+
+def _pull_from_memory(
+    request: Request, caller: Caller, runtime: Runtime, _now: datetime
+) -> Kept | None:
+    """A pull whose cursor is at the head this process knows: nothing new, no database."""
+    query = request.query_params
+    cursor, limit = query.get("cursor"), query.get("limit", str(_DEFAULT_PAGE))
+    if set(query) - {"cursor", "limit"} or len(query.multi_items()) != len(query):
+        return None  # let the route say what it makes of it
+    if cursor is None or len(cursor) > _CURSOR_LIMIT or not (limit.isascii() and limit.isdigit()):
+        return None
+    if not 1 <= int(limit) <= _LARGEST_PAGE:
+        return None
+    digest = _pull_digest(caller, runtime, cursor, int(limit))
+    current = pulls.already_current(caller.user, caller.heads, cursor)
+    return Kept(digest, render=None if current is None else lambda: _rendered(current, digest))
+
+
 @router.get(
     "",
     summary="Pull the changes since a cursor",
@@ -51,30 +88,29 @@ does not stop the rest.
         "Sends an `ETag` (weak): `If-None-Match` with it, for the same `cursor` and `limit`, "
         "answers 304 with no body while nothing of your space has changed."
     ),
+    response_model=PullOut,
     responses={**conditional_responses(), **problem_responses(401, 422)},
 )
+@answered_from_memory(Scope.answers_read, lane=_pull_from_memory)
 async def pull(
     caller: Annotated[Caller, Scoped(Scope.answers_read)],
     runtime: RuntimeDep,
-    response: Response,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Annotated[str | None, Query(max_length=_CURSOR_LIMIT)] = None,
+    limit: Annotated[int, Query(ge=1, le=_LARGEST_PAGE)] = _DEFAULT_PAGE,
     if_none_match: IfNoneMatch = None,
-) -> PullOut:
-    digest = runtime.etags.digest("sync", caller.user.id, caller.heads, cursor, limit)
+) -> Response:
+    digest = _pull_digest(caller, runtime, cursor, limit)
     check_modified(if_none_match, digest)
-    response.headers["ETag"] = tag(digest)
 
-    def read() -> PullOut:
+    def read() -> pulls.Pulled:
         with runtime.database.snapshot() as db:
-            pulled = pulls.pull(db, caller.user, cursor, limit)
-        return _out(pulled)
+            return pulls.pull(db, caller.user, cursor, limit)
 
-    current = pulls.already_current(caller.user, caller.heads, cursor)
-    if current is not None:
-        return _out(current)
     # One trip to the threadpool for all of it (see api.kernel.db.in_one_trip).
-    return await run_in_threadpool(read)
+    pulled = pulls.already_current(caller.user, caller.heads, cursor)
+    if pulled is None:
+        pulled = await run_in_threadpool(read)
+    return _rendered(pulled, digest).response()
 
 
 def _out(pulled: pulls.Pulled) -> PullOut:

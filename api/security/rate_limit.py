@@ -75,6 +75,11 @@ class RateLimiter:
         self._fallback_until: float | None = None
         self._transition = threading.Lock()
 
+    @property
+    def counts_here(self) -> bool:
+        """Whether counting is done in this process (no Redis): no I/O, fine on the loop."""
+        return self._shared is None
+
     def hit(self, rule: str, scope: str, key: str) -> Quota:
         """Count one request under `scope`/`key`; RateLimited once `rule` is exceeded."""
         item = _parse(rule)

@@ -11,6 +11,10 @@ alive longer than that. Nothing is served from memory while the feed could miss 
 The couple is trusted from memory only at the head it was read at: every change to a couple
 row moves its head (api/kernel/changes.py), and each hit reads the heads anyway (a conditional
 read's ETag is made of them), so a couple read at another head is read again.
+
+`identity_in_memory` goes one step further for the hot reads: the heads too come from memory,
+from what the change feed told this process (api/kernel/realtime.py, KnownHeads), so a read
+that finds its body kept needs no database at all. Every head read here is told to the feed.
 """
 
 import threading
@@ -23,6 +27,7 @@ from typing import Any
 from sqlalchemy import bindparam, event
 from sqlmodel import Session, select
 
+from api.kernel.changes import couple_space, solo_space
 from api.kernel.realtime import ChangeFeed
 from api.models import Couple, User
 
@@ -88,12 +93,36 @@ class SessionCache:
                 return found
         generation = self._generation
         identity = check()
+        self._note_heads(identity.user.id, identity.heads, identity.couple)
         if self._recheck > 0:
             if self._feed.hears_everything:
                 self._remember(key, identity, generation)
             else:
                 self._feed.listen()  # remembered from the next checks on, once it hears
         return identity
+
+    def identity_in_memory(self, key: str, now: datetime) -> Identity | None:
+        """The identity behind `key` from memory alone: a fresh entry, with the heads this
+        process knows of its spaces; None when the database must be asked (no fresh entry, a
+        head unknown, the couple held at another head than the known one)."""
+        entry = self._entries.get(key)
+        if entry is None or not self._usable(entry, now):
+            return None
+        held = entry.identity
+        solo = self._feed.known_head(solo_space(held.user.id))
+        if solo is None:
+            return None
+        if held.couple is None:
+            return replace(held, heads=Heads(solo, None))
+        couple_head = self._feed.known_head(couple_space(held.couple.id))
+        if couple_head is None or couple_head != held.couple.head_seq:
+            return None
+        return replace(held, heads=Heads(solo, couple_head))
+
+    def _note_heads(self, user_id: str, heads: Heads, couple: Couple | None) -> None:
+        self._feed.note_head(solo_space(user_id), heads.solo)
+        if couple is not None and heads.couple is not None:
+            self._feed.note_head(couple_space(couple.id), heads.couple)
 
     def forget(self, user_id: str | None) -> None:
         """Drop what is held for `user_id` (None: everything). A check that started before is
@@ -116,6 +145,7 @@ class SessionCache:
         heads = read_heads(db, held.user.id, couple_id)
         if heads is None:
             return None  # the account is gone: let the database say so
+        self._note_heads(held.user.id, heads, held.couple)
         couple_head = heads.couple
         couple = held.couple
         if couple is not None and couple.head_seq != couple_head:

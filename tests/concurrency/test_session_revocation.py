@@ -118,3 +118,29 @@ def test_a_write_on_one_process_is_seen_by_a_pull_with_its_cursor_on_the_other(
         assert not seen["reset"]
         assert {c["entity"] for c in seen["changes"]} >= {"assignment", "answer"}
         assert seen["cursor"] == after_write
+
+
+def test_a_write_on_one_process_reaches_what_the_other_answers_from_memory(
+    two_processes: list[str],
+) -> None:
+    # The other process answers the partner's today from memory, at the heads it knows: the
+    # write's poke must reach it, and move them, within a second.
+    one, other = two_processes
+    a, b = couple_through(one)
+    held_in_memory(other, b)
+    with (
+        httpx.Client(base_url=one, timeout=10, headers=bearer(a)) as writer,
+        httpx.Client(base_url=other, timeout=10, headers=bearer(b)) as partner,
+    ):
+        assignment = writer.get("/v1/today").json()
+        for _ in range(3):
+            assert partner.get("/v1/today").json()["partner_status"] == "pending"
+        put = writer.put(
+            f"/v1/assignments/{assignment['id']}/answer",
+            json=sample_answer(assignment["exercise"]),
+        )
+        assert put.status_code == 201, put.text
+        started = time.monotonic()
+        while partner.get("/v1/today").json()["partner_status"] != "answered":
+            assert time.monotonic() - started < 1.0, "the other process still shows no answer"
+            time.sleep(0.02)

@@ -1,0 +1,108 @@
+"""Hot reads answered from memory (SPEC.md §1, bench/RESULTS.md): the polls a phone makes most
+(today, me, the couple, one assignment, sync at the head) are answered, when this process can,
+before FastAPI resolves the route's dependencies, with no database and no threadpool.
+
+A hot route names its lane: given the caller, as this process knows them from memory
+(`caller_in_memory`: a fresh session check, the heads the change feed told it), the lane
+names what the caller would be sent (`Kept`: the digest of its ETag) without reading the
+database. Then a tag the caller holds is a 304, a body this process kept under the digest is
+served, or the lane renders one from memory; otherwise, and whenever the caller is not known
+from memory, the route runs as usual. Quotas are counted once, by whichever path answers.
+
+The route itself (its parameters, its checks, its OpenAPI) stays the one definition: a lane
+only answers what the route would answer, from the same digest functions the route uses.
+"""
+
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from fastapi import Request, Response
+from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import Caller, caller_in_memory, count_quotas
+from api.edge.conditional import TAG_HEADER_LIMIT, NotModified, Rendered, check_modified
+from api.edge.runtime import Runtime
+from api.security.scopes import Scope
+
+_MARK = "_answered_from_memory"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Kept:
+    """What a hot read would send its caller, named by its digest; `render` makes the body
+    from memory when this process kept none under the digest."""
+
+    digest: str
+    headers: dict[str, str] = field(default_factory=dict)
+    render: Callable[[], Rendered] | None = None
+
+
+Lane = Callable[[Request, Caller, Runtime, datetime], Kept | None]
+
+
+@dataclass(frozen=True)
+class _Marked:
+    scopes: frozenset[Scope]
+    lane: Lane
+
+
+def answered_from_memory(*scopes: Scope, lane: Lane) -> Callable[[F], F]:
+    """Marks a hot route's endpoint: `lane` may answer it from memory for a caller holding
+    `scopes` (those the route's own `Scoped` asks for)."""
+
+    def mark(endpoint: F) -> F:
+        setattr(endpoint, _MARK, _Marked(frozenset(scopes), lane))
+        return endpoint
+
+    return mark
+
+
+class HotRoute(APIRoute):
+    """A route whose marked endpoint is tried from memory first."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        full = super().get_route_handler()
+        marked: _Marked | None = getattr(self.endpoint, _MARK, None)
+        if marked is None:
+            return full
+
+        async def handler(request: Request) -> Response:
+            runtime: Runtime = request.app.state.runtime
+            # Counting quotas in Redis is a network trip: off the event loop, then.
+            if runtime.limiter.counts_here:
+                answered = _answer(request, runtime, marked)
+            else:
+                answered = await run_in_threadpool(_answer, request, runtime, marked)
+            return answered if answered is not None else await full(request)
+
+        return handler
+
+
+def _answer(request: Request, runtime: Runtime, marked: _Marked) -> Response | None:
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None and len(if_none_match) > TAG_HEADER_LIMIT:
+        return None  # the route's to refuse
+    now = runtime.clock.now()
+    caller = caller_in_memory(request, runtime, now)
+    if caller is None or not marked.scopes <= caller.scopes:
+        return None
+    kept = marked.lane(request, caller, runtime, now)
+    if kept is None:
+        return None
+    try:
+        check_modified(if_none_match, kept.digest, kept.headers)
+    except NotModified:
+        count_quotas(request, runtime, caller)
+        raise
+    rendered = runtime.rendered.get(kept.digest)
+    if rendered is None and kept.render is None:
+        return None
+    count_quotas(request, runtime, caller)
+    if rendered is None:
+        assert kept.render is not None
+        rendered = kept.render()
+    return rendered.response()
