@@ -1,6 +1,7 @@
 """Refused settings never echo a value; the README's table lists every setting with its
 default; `serve --help` shows the defaults."""
 
+import os
 import re
 import secrets
 import subprocess
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from api.__main__ import EX_CONFIG, main
-from api.kernel.config import Settings, variable_name
+from api.kernel.config import Settings, get_settings, variable_name
 from tests.operations.servers import ROOT
 
 README = ROOT / "README.md"
@@ -154,3 +155,24 @@ def test_setup_skips_pip_when_the_environment_is_current() -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "scripts/setup.sh: .venv is up to date"
     assert time.monotonic() - started < 5  # pip alone takes ~15 s to find nothing to do
+
+
+@pytest.mark.parametrize(("workers", "memory"), [(1, None), (2, "0")])
+def test_several_workers_on_sqlite_answer_nothing_from_memory(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, workers: int, memory: str | None
+) -> None:
+    # Processes on one SQLite file hear nothing of one another's writes or revocations.
+    served: list[str | None] = []
+    monkeypatch.setattr(
+        "api.__main__.uvicorn.run",
+        lambda *_, **__: served.append(os.environ.get("ATTUNE_SESSION_RECHECK_SECONDS")),
+    )
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'attune.db'}")
+    monkeypatch.setenv("ATTUNE_JWT_KEYS", '{"test-1": "' + "t" * 40 + '"}')
+    monkeypatch.delenv("ATTUNE_SESSION_RECHECK_SECONDS", raising=False)
+    get_settings.cache_clear()
+    try:
+        assert main(["serve", "--workers", str(workers)]) == 0
+    finally:
+        get_settings.cache_clear()
+    assert served == [memory]

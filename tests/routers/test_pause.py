@@ -97,6 +97,23 @@ class TestPausing:
             ]
         )
 
+    def test_the_same_pause_sent_again_changes_nothing_and_tells_no_one_again(
+        self, client: TestClient, app: FastAPI
+    ) -> None:
+        a, b = couple_in_paris(client)
+        until = TODAY + timedelta(days=3)
+        first = pause(client, a, until, reason="Travel")
+        assert first.status_code == 201
+        _, cursor = pull_all(client, b)
+        again = pause(client, a, until, reason="Travel")
+        assert again.status_code == 200 and again.json() == first.json()
+        assert pull_all(client, b, cursor)[0] == []
+        told = [row.kind for row in queued_pushes(app) if row.kind.startswith("couple_")]
+        assert told == ["couple_paused"]
+        assert pause(client, a, until, reason="Travel, longer").status_code == 200
+        told = [row.kind for row in queued_pushes(app) if row.kind.startswith("couple_")]
+        assert told == ["couple_paused", "couple_paused"]
+
     def test_resuming_when_not_paused_changes_nothing(self, client: TestClient) -> None:
         a, _ = couple_in_paris(client)
         assert resume(client, a).status_code == 204

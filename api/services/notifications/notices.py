@@ -153,9 +153,17 @@ def enqueue_partner_nudged(
 
 
 def enqueue_pause_changed(
-    db: Session, pause: Pause, by_user: User, partner: User, *, paused: bool, now: datetime
+    db: Session,
+    pause: Pause,
+    couple: Couple,
+    by_user: User,
+    partner: User,
+    *,
+    paused: bool,
+    now: datetime,
 ) -> None:
-    """The partner is told of a pause, a change of it, or the resumption."""
+    """The partner is told of a pause, a change of it, or the resumption: `couple` was just
+    stamped with the change."""
     kind = NotificationKind.couple_paused if paused else NotificationKind.couple_resumed
     title = (
         f"{PARTNER} paused your dailies until {pause.until.isoformat()}"
@@ -163,8 +171,9 @@ def enqueue_pause_changed(
         else f"{PARTNER} resumed your dailies"
     )
     notice = Notice(
-        # Each change of the pause is an event of its own, however close to the last.
-        dedupe_key=f"pause:{pause.id}:{new_id()}",
+        # Each change of the pause is an event of its own, however close to the last: the
+        # couple's seq names it, so the same change enqueued twice is one notification.
+        dedupe_key=f"pause:{pause.id}:{couple.change_seq}",
         recipient_user_id=partner.id,
         kind=kind,
         couple_id=pause.couple_id,

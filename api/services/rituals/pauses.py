@@ -99,6 +99,8 @@ def pause(
             loc=["body", "until"],
         )
     current = pause_on(db, couple.id, today)
+    if current is not None and (current.until, current.reason) == (until, reason):
+        return current, False  # a PUT sent again (a retry): nothing changes, nobody is told
     starts = current.starts_on if current else today
     _check_budget(db, couple.id, current, starts, until)
     if current is None:
@@ -120,7 +122,7 @@ def pause(
     couple.paused_until = until
     changes.stamp(db, space, current, couple)
     partner = linking.partner_of(db, couple, user)
-    notices.enqueue_pause_changed(db, current, user, partner, paused=True, now=now)
+    notices.enqueue_pause_changed(db, current, couple, user, partner, paused=True, now=now)
     db.flush()
     return current, created
 
@@ -138,7 +140,7 @@ def resume(db: Session, user: User, now: datetime) -> None:
     couple.paused_until = None
     changes.stamp(db, space, couple)
     partner = linking.partner_of(db, couple, user)
-    notices.enqueue_pause_changed(db, current, user, partner, paused=False, now=now)
+    notices.enqueue_pause_changed(db, current, couple, user, partner, paused=False, now=now)
     if current.until < current.starts_on:  # paused and resumed the same day: no day paused
         changes.bury(db, space, current)
         db.delete(current)
