@@ -78,7 +78,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         # Sync endpoints and every database trip run on this event loop's threadpool.
         to_thread.current_default_thread_limiter().total_tokens = request_threads(settings)
         yield
-        runtime.database.dispose()
+        runtime.close()
 
     app = FastAPI(
         title="Attune API",

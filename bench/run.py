@@ -12,7 +12,7 @@ from pathlib import Path
 from api.kernel.config import get_settings
 from api.security.jwt import Keyring
 from bench.history import Cohort, Member
-from bench.load import Load, Measurement, Request, write_requests
+from bench.load import Load, Measurement, Request, prime, write_requests
 from bench.report import BARE, ME_STEADY, ME_UNDER_LOGINS, Result
 from bench.scenarios import LOGIN, ME, SCENARIOS, Context, Scenario, served_routes
 from bench.seed import Dataset, fresh_database, prepare, seed
@@ -119,9 +119,9 @@ def _run_config(
                 _say(f"  {scenario.name}: skipped, the API has no {scenario.route} yet")
                 continue
             path = options.work_dir / f"{scenario.method}-{len(results)}.txt"
-            measured, peak = _measure(
-                server, write_requests(path, scenario.build(context)), options
-            )
+            requests = scenario.build(context)
+            prime(server.url, requests)
+            measured, peak = _measure(server, write_requests(path, requests), options)
             results.append(result(scenario.name, measured, peak))
         if options.only is None or ME_UNDER_LOGINS in options.only:
             me_alone = next((r.measurement.rps for r in results if r.name == ME.name), None)

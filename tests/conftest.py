@@ -177,7 +177,7 @@ def app(
     runtime: Runtime = application.state.runtime
     for earlier in _closing:
         earlier.join()
-    _closing[:] = [threading.Thread(target=runtime.database.dispose, name="closing-runtime")]
+    _closing[:] = [threading.Thread(target=runtime.close, name="closing-runtime")]
     _closing[0].start()
     empty_tables(database_url)
     assert not shared or _shape(application) == shape, "this test changes its app: mark it own_app"

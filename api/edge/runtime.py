@@ -4,6 +4,7 @@ the outermost ring: it wires every domain together."""
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from api.content.cache import CatalogCache
 from api.edge.conditional import ETags, RenderedReads
@@ -15,7 +16,7 @@ from api.security.jwt import Keyring
 from api.security.passwords import PasswordHasher
 from api.security.rate_limit import RateLimiter
 from api.security.session_cache import SessionCache
-from api.services.accounts.sessions import TokenPolicy
+from api.services.accounts.sessions import TokenPolicy, live_identities
 from api.services.notifications.mail import MailCourier
 
 # Bodies of hot reads kept per process: a few KB each, so some ten MB at most.
@@ -64,8 +65,17 @@ class Runtime:
             mail=MailCourier.from_settings(settings, database, clock),
             clock=clock,
             catalog=CatalogCache(database.reader, settings.content_cache_seconds),
-            session_cache=SessionCache(settings.session_recheck_seconds, database.feed),
+            session_cache=SessionCache(
+                settings.session_recheck_seconds,
+                database.feed,
+                recheck=partial(live_identities, database.reader),
+                now=clock.now,
+            ),
             # The newest signing key: the same in every process, private to the deployment.
             etags=ETags(keyring.keys[keyring.signing_kid]),
             rendered=RenderedReads(RENDERED_READS_KEPT),
         )
+
+    def close(self) -> None:
+        self.session_cache.close()
+        self.database.dispose()

@@ -15,8 +15,15 @@ read's ETag is made of them), so a couple read at another head is read again.
 `identity_in_memory` goes one step further for the hot reads: the heads too come from memory,
 from what the change feed told this process (api/kernel/realtime.py, KnownHeads), so a read
 that finds its body kept needs no database at all. Every head read here is told to the feed.
+
+Login sessions in use are checked again in bulk, by a thread of the cache's own, every half
+re-check interval (`Recheck`: one query for up to 500 sessions): a phone that polls keeps its
+entry fresh without a request ever waiting for the check, however many phones there are, and
+the heads read with it mend any poke that was lost. A session is dropped from memory once it
+goes unused for a minute; an API token is checked again by its next request, as before.
 """
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -25,16 +32,23 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
 from api.kernel.changes import couple_space, solo_space
 from api.kernel.realtime import ChangeFeed
 from api.models import Couple, User
 
+log = logging.getLogger("api.session_cache")
+
 _PENDING = "pending_forgets"
 # Beyond this many entries, stale ones are dropped (and all, if that is not enough): a process
 # never holds more than its recent callers.
 _MAX_ENTRIES = 20_000
+_SESSION = "session:"
+# A login session unused this long is no longer checked in the background: dropped instead.
+_IDLE_SECONDS = 60.0
+_RECHECK_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -59,6 +73,10 @@ class Identity:
     heads: Heads
 
 
+# Checks a batch of login sessions at once: the identities of those still live, by session id.
+Recheck = Callable[[list[str], datetime], dict[str, Identity]]
+
+
 @dataclass(frozen=True)
 class _Entry:
     identity: Identity  # its rows belong to no session: each hit merges copies into its own
@@ -73,12 +91,23 @@ _HEADS = select(
 
 class SessionCache:
     def __init__(
-        self, recheck_seconds: float, feed: ChangeFeed, timer: Callable[[], float] = time.monotonic
+        self,
+        recheck_seconds: float,
+        feed: ChangeFeed,
+        recheck: Recheck | None = None,
+        now: Callable[[], datetime] | None = None,
+        timer: Callable[[], float] = time.monotonic,
     ) -> None:
         self._recheck, self._feed, self._timer = recheck_seconds, feed, timer
         self._entries: dict[str, _Entry] = {}
+        self._used: dict[str, float] = {}
         self._lock = threading.Lock()
         self._generation = 0
+        # The generation of each user's latest forget, while a background check is running.
+        self._forgotten: dict[str | None, int] = {}
+        self._recheck_sessions, self._now = recheck, now
+        self._stop = threading.Event()
+        self._checker: threading.Thread | None = None
         feed.on_forget(self.forget)
 
     def identity(
@@ -90,6 +119,7 @@ class SessionCache:
         if entry is not None and self._usable(entry, now):
             found = self._from_memory(db, key, entry)
             if found is not None:
+                self._used[key] = self._timer()
                 return found
         generation = self._generation
         identity = check()
@@ -108,6 +138,7 @@ class SessionCache:
         entry = self._entries.get(key)
         if entry is None or not self._usable(entry, now):
             return None
+        self._used[key] = self._timer()
         held = entry.identity
         solo = self._feed.known_head(solo_space(held.user.id))
         if solo is None:
@@ -129,11 +160,78 @@ class SessionCache:
         not remembered: it may have read the database before the change committed."""
         with self._lock:
             self._generation += 1
+            if self._checker is not None:
+                self._forgotten[user_id] = self._generation
             if user_id is None:
                 self._entries.clear()
                 return
             for key in [k for k, e in self._entries.items() if e.identity.user.id == user_id]:
                 del self._entries[key]
+
+    def close(self) -> None:
+        """Stop checking in the background."""
+        self._stop.set()
+        if self._checker is not None:
+            self._checker.join(timeout=5)
+
+    def recheck_in_use(self) -> None:
+        """Check every login session in use against the database again, at once; drop those
+        that ended and those no one used for a while. What the background thread does."""
+        assert self._recheck_sessions is not None and self._now is not None
+        started, now = self._timer(), self._now()
+        with self._lock:
+            generation = self._generation
+            self._forgotten.clear()
+            idle = [k for k in self._entries if started - self._used.get(k, 0) > _IDLE_SECONDS]
+            for key in idle:
+                del self._entries[key]
+            self._used = {k: used for k, used in self._used.items() if k in self._entries}
+            keys = [k for k in self._entries if k.startswith(_SESSION)]
+        for first in range(0, len(keys), _RECHECK_BATCH):
+            batch = keys[first : first + _RECHECK_BATCH]
+            live = self._recheck_sessions([k.removeprefix(_SESSION) for k in batch], now)
+            for identity in live.values():
+                self._note_heads(identity.user.id, identity.heads, identity.couple)
+            self._renew(batch, live, generation, started)
+
+    def _renew(
+        self, keys: list[str], live: dict[str, Identity], generation: int, checked_at: float
+    ) -> None:
+        with self._lock:
+            if self._forgotten.get(None, 0) > generation:
+                return  # everything was forgotten meanwhile: nothing read before may come back
+            for key in keys:
+                identity = live.get(key.removeprefix(_SESSION))
+                held = self._entries.get(key)
+                if held is None:
+                    continue  # forgotten (or dropped) while checked: not brought back
+                if identity is None:
+                    del self._entries[key]
+                elif self._forgotten.get(identity.user.id, 0) <= generation:
+                    # Read by a session now closed: its rows already belong to none.
+                    self._entries[key] = _Entry(identity, checked_at)
+
+    def _check_in_background(self) -> None:
+        failing = False
+        while not self._stop.wait(self._recheck / 2):
+            try:
+                self.recheck_in_use()
+            except SQLAlchemyError as error:
+                # The database is away: entries age out meanwhile, and requests say so.
+                if not failing:
+                    log.warning(
+                        "background session checks fail", extra={"error": type(error).__name__}
+                    )
+                failing = True
+            else:
+                failing = False
+
+    def _start_checking(self) -> None:
+        if self._checker is None and self._recheck_sessions is not None and self._now is not None:
+            self._checker = threading.Thread(
+                target=self._check_in_background, name="session-recheck", daemon=True
+            )
+            self._checker.start()
 
     def _usable(self, entry: _Entry, now: datetime) -> bool:
         fresh = self._timer() - entry.checked_at < self._recheck
@@ -164,23 +262,31 @@ class SessionCache:
         return replace(held, user=user, couple=couple, heads=heads)
 
     def _remember(self, key: str, identity: Identity, generation: int) -> None:
-        held = replace(
-            identity,
-            user=_detached(identity.user),
-            couple=None if identity.couple is None else _detached(identity.couple),
-        )
+        held = _held(identity)
         with self._lock:
             if generation != self._generation:
                 return
             if len(self._entries) >= _MAX_ENTRIES:
                 self._drop_stale()
             self._entries[key] = _Entry(held, self._timer())
+            self._used[key] = self._timer()
+            if self._checker is None:
+                self._start_checking()
 
     def _drop_stale(self) -> None:
         oldest = self._timer() - self._recheck
         self._entries = {k: e for k, e in self._entries.items() if e.checked_at > oldest}
         if len(self._entries) >= _MAX_ENTRIES:
             self._entries.clear()
+
+
+def _held(identity: Identity) -> Identity:
+    """What an entry holds: the identity with rows that belong to no session."""
+    return replace(
+        identity,
+        user=_detached(identity.user),
+        couple=None if identity.couple is None else _detached(identity.couple),
+    )
 
 
 def read_heads(db: Session, user_id: str, couple_id: str | None) -> Heads | None:

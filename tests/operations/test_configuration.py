@@ -157,9 +157,9 @@ def test_setup_skips_pip_when_the_environment_is_current() -> None:
     assert time.monotonic() - started < 5  # pip alone takes ~15 s to find nothing to do
 
 
-@pytest.mark.parametrize(("workers", "memory"), [(1, None), (2, "0")])
+@pytest.mark.parametrize(("workers", "memory"), [(1, "5"), (2, "0")])
 def test_several_workers_on_sqlite_answer_nothing_from_memory(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, workers: int, memory: str | None
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, workers: int, memory: str
 ) -> None:
     # Processes on one SQLite file hear nothing of one another's writes or revocations.
     served: list[str | None] = []
@@ -169,7 +169,9 @@ def test_several_workers_on_sqlite_answer_nothing_from_memory(
     )
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'attune.db'}")
     monkeypatch.setenv("ATTUNE_JWT_KEYS", '{"test-1": "' + "t" * 40 + '"}')
-    monkeypatch.delenv("ATTUNE_SESSION_RECHECK_SECONDS", raising=False)
+    # Set here, so that monkeypatch takes back what serve writes (a delenv of an unset
+    # variable would take back nothing, and the memory would stay off for later tests).
+    monkeypatch.setenv("ATTUNE_SESSION_RECHECK_SECONDS", "5")
     get_settings.cache_clear()
     try:
         assert main(["serve", "--workers", str(workers)]) == 0

@@ -12,7 +12,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from tests.factories import answer, api_token, bearer, make_couple, register, token_bearer
-from tests.support import assert_problem, count_statements, kept_engine, pull_all
+from tests.support import (
+    assert_problem,
+    count_statements,
+    held_in_memory,
+    kept_engine,
+    pull_all,
+    revoke_unannounced,
+)
 
 pytestmark = pytest.mark.usefixtures("content")
 
@@ -73,19 +80,24 @@ def test_what_the_partner_wrote_is_seen_at_once_from_memory(client: TestClient, 
         assert after.json()["partner_answer"] is None  # not revealed: a has not answered
 
 
-@pytest.mark.parametrize("settings_overrides", [{"api_limit_per_credential": "4/minute"}])
+QUOTA = 20
+
+
+@pytest.mark.parametrize("settings_overrides", [{"api_limit_per_credential": f"{QUOTA}/minute"}])
 def test_reads_from_memory_count_against_the_quotas(client: TestClient, app: FastAPI) -> None:
     tokens = register(client)
-    client.get("/v1/me", headers=bearer(tokens))
-    remaining: list[str] = []
+    held_in_memory(client, app, bearer(tokens))
+    remaining: list[int] = []
 
     def read() -> None:
         response = client.get("/v1/me", headers=bearer(tokens))
         assert response.status_code == 200
-        remaining.append(response.headers["ratelimit-remaining"])
+        remaining.append(int(response.headers["ratelimit-remaining"]))
 
     assert count_statements(app, lambda: [read(), read(), read()]) == 0
-    assert remaining == ["2", "1", "0"]
+    assert remaining[1:] == [remaining[0] - 1, remaining[0] - 2]
+    for _ in range(remaining[-1]):
+        read()
     refused = client.get("/v1/me", headers=bearer(tokens))
     assert_problem(refused, 429)
     assert refused.headers["retry-after"]
@@ -140,3 +152,23 @@ def test_a_change_nobody_announced_is_read_within_the_recheck(
     assert client.get("/v1/today", headers=bearer(a)).headers["etag"] == tag
     time.sleep(RECHECK_SECONDS + 0.1)
     assert client.get("/v1/today", headers=bearer(a)).headers["etag"] != tag
+
+
+@pytest.mark.parametrize("settings_overrides", [{"session_recheck_seconds": RECHECK_SECONDS}])
+def test_a_session_in_use_is_checked_in_the_background_not_by_its_requests(
+    client: TestClient, app: FastAPI, database_url: str
+) -> None:
+    # Polled for longer than the re-check interval, a session is never checked by a request
+    # (they all answer from memory), yet a revocation nobody announced still ends it in time.
+    tokens = register(client)
+    held_in_memory(client, app, bearer(tokens))
+    started = time.monotonic()
+    while time.monotonic() - started < 2 * RECHECK_SECONDS:
+        read = lambda: client.get("/v1/me", headers=bearer(tokens))  # noqa: E731
+        assert count_statements(app, read) == 0
+        time.sleep(0.05)
+    revoke_unannounced(database_url, tokens)
+    started = time.monotonic()
+    while client.get("/v1/me", headers=bearer(tokens)).status_code == 200:
+        assert time.monotonic() - started < RECHECK_SECONDS + 0.5, "still live"
+        time.sleep(0.05)

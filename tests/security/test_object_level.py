@@ -201,7 +201,7 @@ def module_client(
     app = create_app(settings, FrozenClock(datetime.now(UTC)))
     with TestClient(app) as client:
         yield client
-    app.state.runtime.database.dispose()
+    app.state.runtime.close()
     empty_tables(database_url)
 
 

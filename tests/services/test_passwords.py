@@ -41,7 +41,7 @@ def test_outdated_hash_is_upgraded_on_login(
     upgraded_app = create_app(stronger, clock)
     with TestClient(upgraded_app) as upgraded:
         assert login(upgraded, "old-hash@example.com", PASSWORD).status_code == 200
-    upgraded_app.state.runtime.database.dispose()
+    upgraded_app.state.runtime.close()
     assert "m=2048,t=2" in stored_hash(database_url, "old-hash@example.com")
 
 

@@ -12,7 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import Engine, bindparam, update
 from sqlmodel import Session, col, select
 
 from api.kernel.errors import Unauthorized
@@ -156,6 +156,35 @@ _LIVE_USER = (
 )
 
 
+_LIVE_SESSIONS = (
+    select(AuthSession.id, User, Couple, AuthSession.expires_at)
+    .join(User, col(User.id) == AuthSession.user_id)
+    .outerjoin(Couple, col(Couple.id) == User.couple_id)
+    .where(
+        col(AuthSession.id).in_(bindparam("session_ids", expanding=True)),
+        col(AuthSession.revoked_at).is_(None),
+        col(AuthSession.expires_at) > bindparam("now"),
+    )
+)
+
+
+def live_identities(engine: Engine, session_ids: list[str], now: datetime) -> dict[str, Identity]:
+    """Of these login sessions, the identities of those still live, by session id: what the
+    session cache checks again in the background."""
+    with Session(engine) as db:
+        rows = db.exec(_LIVE_SESSIONS, params={"session_ids": session_ids, "now": now}).all()
+        return {
+            session_id: Identity(
+                user, couple, session_id, None, expires_at, _heads_of(user, couple)
+            )
+            for session_id, user, couple, expires_at in rows
+        }
+
+
+def _heads_of(user: User, couple: Couple | None) -> Heads:
+    return Heads(user.head_seq, None if couple is None else couple.head_seq)
+
+
 def identity_of_access(db: Session, claims: AccessClaims, now: datetime) -> Identity:
     """Who a verified access token stands for, while its session is still live."""
     params = {"user_id": claims.user_id, "session_id": claims.session_id, "now": now}
@@ -165,5 +194,4 @@ def identity_of_access(db: Session, claims: AccessClaims, now: datetime) -> Iden
     user, couple, expires_at = found
     # The identity map holds rows weakly: the session keeps the couple for the request.
     db.info["caller_couple"] = couple
-    heads = Heads(user.head_seq, None if couple is None else couple.head_seq)
-    return Identity(user, couple, claims.session_id, None, expires_at, heads)
+    return Identity(user, couple, claims.session_id, None, expires_at, _heads_of(user, couple))
