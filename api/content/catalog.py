@@ -20,7 +20,7 @@ from api.content.schema import (
     Mechanism,
     ThemeTranslation,
 )
-from api.content.versions import spec_of, translations_of
+from api.content.versions import parsed
 from api.models import Exercise, ExerciseVersion, Journey, Theme
 
 
@@ -193,9 +193,7 @@ def theme_entry(row: Theme) -> ThemeEntry:
 def exercise_entry(row: Exercise, versions: Iterable[ExerciseVersion]) -> ExerciseEntry:
     """The exercise with the given versions (all of them, or just those at hand after a write)."""
     entries = {
-        version.version: VersionEntry(
-            version.exercise_id, version.version, spec_of(version), translations_of(version)
-        )
+        version.version: VersionEntry(version.exercise_id, version.version, *parsed(version))
         for version in versions
     }
     return ExerciseEntry(row.id, row.theme_slug, row.retired, entries[row.current_version], entries)

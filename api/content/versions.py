@@ -1,8 +1,12 @@
 """How a published exercise version is stored: its spec and translations, to and from a row."""
 
+import json
+import threading
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
+
+from cachetools import LRUCache
 
 from api.content.schema import EXERCISE_SPEC, ExerciseSpec, ExerciseTranslation
 from api.models.content import ExerciseVersion
@@ -24,6 +28,28 @@ def version_row(
         translations=_translations(translations),
         published_at=published_at,
     )
+
+
+# Each rebuild of the catalog reads every published version, and validating them costs most
+# of it (tens of ms for the shipped content, in every new process and after every content
+# write): a version is parsed once per content, whichever row and database it comes from.
+_PARSED: LRUCache[str, tuple[ExerciseSpec, dict[str, ExerciseTranslation]]] = LRUCache(8192)
+_PARSED_LOCK = threading.Lock()
+
+
+def parsed(row: ExerciseVersion) -> tuple[ExerciseSpec, dict[str, ExerciseTranslation]]:
+    """The version's exercise and translations, typed. Not to be changed: they are shared."""
+    key = json.dumps(
+        [row.exercise_id, row.type, row.mechanism, row.depth, row.body, row.translations],
+        sort_keys=True,
+    )
+    with _PARSED_LOCK:
+        found = _PARSED.get(key)
+    if found is None:
+        found = spec_of(row), translations_of(row)
+        with _PARSED_LOCK:
+            _PARSED[key] = found
+    return found
 
 
 def spec_of(row: ExerciseVersion) -> ExerciseSpec:
