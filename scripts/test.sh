@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up, lint, type-check, and run the whole test suite on SQLite and on PostgreSQL, the two
-# passes at once (on two cores), with the coverage of
+# passes at once (each keeps about one core busy, and this runs on two), with the coverage of
 # api/ added up over both and a floor under it. Each pass's output is kept apart and shown
 # when both are done, after the coverage report. PostgreSQL is expected on 127.0.0.1:5432 (user postgres, trust auth);
 # set ATTUNE_TEST_ENGINES=sqlite to run on SQLite alone. Arguments go to pytest.
@@ -20,14 +20,9 @@ rm -f .coverage .coverage.*
 engines=(${ATTUNE_TEST_ENGINES:-sqlite postgresql})
 pids=()
 for engine in "${engines[@]}"; do
-  # The PostgreSQL pass is the longer (every statement a round trip, and the tests that start
-  # servers and clusters of their own): on two workers (pytest-xdist), each with a database of
-  # its own, it fills the time the machine would otherwise wait. Three processes on two cores.
-  workers=()
-  [ "${engine}" = postgresql ] && [ "${#engines[@]}" -gt 1 ] && workers=(-n 2)
   ATTUNE_TEST_DB="${engine}" COVERAGE_FILE=".coverage.${engine}" \
-    .venv/bin/python -m pytest -q -p no:cacheprovider "${workers[@]}" --cov=api --cov-report= \
-    "$@" >"${logs}/${engine}.log" 2>&1 &
+    .venv/bin/python -m pytest -q -p no:cacheprovider --cov=api --cov-report= "$@" \
+    >"${logs}/${engine}.log" 2>&1 &
   pids+=("$!")
 done
 status=0
