@@ -19,8 +19,10 @@ from api.security.session_cache import SessionCache
 from api.services.accounts.sessions import TokenPolicy, live_identities
 from api.services.notifications.mail import MailCourier
 
-# Bodies of hot reads kept per process: a few KB each, so some ten MB at most.
-RENDERED_READS_KEPT = 2048
+# Bodies of hot reads kept per process, a few KB each: some 25 MB at most. More than the viewers
+# a process serves: phones polling in turn through a smaller LRU would each find their body
+# evicted (4,300 tokens in rotation through 2,048 bodies missed every time, bench/RESULTS.md).
+RENDERED_READS_KEPT = 8192
 
 
 @dataclass
