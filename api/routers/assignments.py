@@ -1,6 +1,7 @@
 """/v1/today and /v1/assignments: the day's exercise, history, answers, the conversation."""
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Annotated, Any
@@ -149,15 +150,23 @@ def _today_digest(runtime: Runtime, caller: Caller, heads: Heads, language: str,
     return runtime.etags.digest("today", caller.user.id, heads, language, day)
 
 
+def _kept_in_language(
+    request: Request, runtime: Runtime, digest_in: Callable[[str], str]
+) -> Kept | None:
+    """What a read in the caller's language would send: its digest, and Content-Language."""
+    language = language_in_memory(request, runtime)
+    return None if language is None else Kept(digest_in(language), {"Content-Language": language})
+
+
 def _today_from_memory(
     request: Request, caller: Caller, runtime: Runtime, now: datetime
 ) -> Kept | None:
-    language = language_in_memory(request, runtime)
-    if language is None:
-        return None
     day = delivery.Owner(caller.couple, caller.user).day(now)
-    digest = _today_digest(runtime, caller, caller.heads, language, day)
-    return Kept(digest, {"Content-Language": language})
+    return _kept_in_language(
+        request,
+        runtime,
+        lambda language: _today_digest(runtime, caller, caller.heads, language, day),
+    )
 
 
 @router.get(
@@ -289,11 +298,12 @@ def _assignment_digest(runtime: Runtime, caller: Caller, language: str, assignme
 def _assignment_from_memory(
     request: Request, caller: Caller, runtime: Runtime, _now: datetime
 ) -> Kept | None:
-    language = language_in_memory(request, runtime)
-    if language is None:
-        return None
-    digest = _assignment_digest(runtime, caller, language, request.path_params["assignment_id"])
-    return Kept(digest, {"Content-Language": language})
+    assignment_id = request.path_params["assignment_id"]
+    return _kept_in_language(
+        request,
+        runtime,
+        lambda language: _assignment_digest(runtime, caller, language, assignment_id),
+    )
 
 
 @router.get(
