@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from fastapi import Request, Response
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
@@ -46,19 +47,27 @@ Lane = Callable[[Request, Caller, Runtime, datetime], Kept | None]
 
 @dataclass(frozen=True)
 class _Marked:
-    scopes: frozenset[Scope]
+    scopes: frozenset[Scope]  # what the route's own `Scoped` asks for
     lane: Lane
 
 
-def answered_from_memory(*scopes: Scope, lane: Lane) -> Callable[[F], F]:
-    """Marks a hot route's endpoint: `lane` may answer it from memory for a caller holding
-    `scopes` (those the route's own `Scoped` asks for)."""
+def answered_from_memory(lane: Lane) -> Callable[[F], F]:
+    """Marks a hot route's endpoint: `lane` may answer it from memory."""
 
     def mark(endpoint: F) -> F:
-        setattr(endpoint, _MARK, _Marked(frozenset(scopes), lane))
+        setattr(endpoint, _MARK, lane)
         return endpoint
 
     return mark
+
+
+def _scopes_of(dependant: Dependant) -> frozenset[Scope]:
+    """Every scope the route's dependencies ask for: read from the route, so a lane can never
+    let through a caller the route would refuse."""
+    found = {Scope(scope) for scope in dependant.own_oauth_scopes or ()}
+    for part in dependant.dependencies:
+        found |= _scopes_of(part)
+    return frozenset(found)
 
 
 class HotRoute(APIRoute):
@@ -66,9 +75,10 @@ class HotRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         full = super().get_route_handler()
-        marked: _Marked | None = getattr(self.endpoint, _MARK, None)
-        if marked is None:
+        lane: Lane | None = getattr(self.endpoint, _MARK, None)
+        if lane is None:
             return full
+        marked = _Marked(_scopes_of(self.dependant), lane)
 
         async def handler(request: Request) -> Response:
             runtime: Runtime = request.app.state.runtime

@@ -194,7 +194,7 @@ def _today_from_memory(
         **problem_responses(401, 503),
     },
 )
-@answered_from_memory(Scope.answers_read, lane=_today_from_memory)
+@answered_from_memory(_today_from_memory)
 async def today(
     caller: Annotated[Caller, Scoped(Scope.answers_read)],
     db: SessionDep,
@@ -316,7 +316,7 @@ def _assignment_from_memory(
     response_model=AssignmentOut,
     responses={**conditional_responses(), **problem_responses(401, 404)},
 )
-@answered_from_memory(Scope.answers_read, lane=_assignment_from_memory)
+@answered_from_memory(_assignment_from_memory)
 async def get(
     assignment: AssignmentInPath,
     caller: Annotated[Caller, Scoped(Scope.answers_read)],

@@ -147,7 +147,7 @@ def _couple_from_memory(
     response_model=CoupleOut,
     responses={**conditional_responses(), **problem_responses(401, 404)},
 )
-@answered_from_memory(Scope.couple_read, lane=_couple_from_memory)
+@answered_from_memory(_couple_from_memory)
 async def get(
     caller: Annotated[Caller, Scoped(Scope.couple_read)],
     db: SessionDep,

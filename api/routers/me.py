@@ -52,7 +52,7 @@ def _profile_from_memory(
     response_model=UserOut,
     responses={**conditional_responses(), **problem_responses(401)},
 )
-@answered_from_memory(Scope.profile_read, lane=_profile_from_memory)
+@answered_from_memory(_profile_from_memory)
 async def get(
     caller: Annotated[Caller, Scoped(Scope.profile_read)],
     runtime: RuntimeDep,

@@ -91,7 +91,7 @@ def _pull_from_memory(
     response_model=PullOut,
     responses={**conditional_responses(), **problem_responses(401, 422)},
 )
-@answered_from_memory(Scope.answers_read, lane=_pull_from_memory)
+@answered_from_memory(_pull_from_memory)
 async def pull(
     caller: Annotated[Caller, Scoped(Scope.answers_read)],
     runtime: RuntimeDep,
