@@ -79,6 +79,7 @@ def couple(http: httpx.Client) -> tuple[dict[str, str], dict[str, Any]]:
 @dataclass
 class Answer:
     started: float
+    finished: float
     status: int
     retry_after: str | None
     email: str
@@ -105,7 +106,9 @@ class Registrations(threading.Thread):
             except httpx.TransportError:
                 continue  # never answered: nothing was promised
             retry_after = response.headers.get("retry-after")
-            self.answers.append(Answer(started, response.status_code, retry_after, email))
+            self.answers.append(
+                Answer(started, time.monotonic(), response.status_code, retry_after, email)
+            )
             time.sleep(0.02)
 
     def stop(self) -> None:
@@ -150,7 +153,8 @@ def test_a_restart_under_load_costs_503s_at_worst_and_loses_nothing(
             after = [a for a in load.answers if a.started > back]
             assert after and after[0].status == 201, "the first request after the restart failed"
             assert all(a.status == 201 for a in after)
-            before = [a for a in load.answers if a.started < down]
+            # A sign-up still in flight when the database went away may be a 503 (above).
+            before = [a for a in load.answers if a.finished < down]
             assert before and all(a.status == 201 for a in before)
 
             # Nothing answered 201 was lost: every one of them can log in.

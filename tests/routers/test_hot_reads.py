@@ -46,6 +46,7 @@ def test_a_hot_read_held_in_memory_sends_no_statement(
 ) -> None:
     a, _ = make_couple(client)
     path = hot_paths(client, a)[name]
+    held_in_memory(client, app, bearer(a))
     first = client.get(path, headers=bearer(a))
     responses: list[Any] = []
     sent = count_statements(app, lambda: responses.append(client.get(path, headers=bearer(a))))
