@@ -16,7 +16,7 @@ from api.security.jwt import Keyring
 from api.security.passwords import PasswordHasher
 from api.security.rate_limit import RateLimiter
 from api.security.session_cache import SessionCache
-from api.services.accounts.sessions import TokenPolicy, live_identities
+from api.services.accounts.sessions import TokenPolicy, live_sessions
 from api.services.notifications.mail import MailCourier
 
 # Bodies of hot reads kept per process, a few KB each: some 25 MB at most. More than the viewers
@@ -70,8 +70,9 @@ class Runtime:
             session_cache=SessionCache(
                 settings.session_recheck_seconds,
                 database.feed,
-                recheck=partial(live_identities, database.reader),
+                recheck=partial(live_sessions, database.reader),
                 now=clock.now,
+                unchanged=None if database.commits is None else database.commits.unchanged,
             ),
             # The newest signing key: the same in every process, private to the deployment.
             etags=ETags(keyring.keys[keyring.signing_kid]),

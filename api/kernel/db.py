@@ -2,6 +2,7 @@
 is told while the database is away."""
 
 import logging
+import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
@@ -88,6 +89,34 @@ class _OneWriter:
             self._places.release()
 
 
+class SQLiteCommits:
+    """Whether anything was committed to a SQLite file since the last look, by this process or
+    any other: SQLite's `data_version`, read on a connection of its own, moves with every
+    commit made on another connection. Called from one thread at a time."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._connection: sqlite3.Connection | None = None
+        self._seen: int | None = None
+
+    def unchanged(self) -> bool:
+        """True when nothing was committed since the previous call (never on the first, nor
+        when the file cannot be read: then the caller checks as if all had changed)."""
+        try:
+            if self._connection is None:
+                self._connection = sqlite3.connect(self._path, check_same_thread=False)
+            version = int(self._connection.execute("PRAGMA data_version").fetchone()[0])
+        except sqlite3.Error:
+            self._seen = None
+            return False
+        unchanged, self._seen = version == self._seen, version
+        return unchanged
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+
+
 @dataclass(frozen=True)
 class Database:
     """`reader` for safe requests and what a write request reads first, `writer` for writes.
@@ -100,6 +129,8 @@ class Database:
     reader: Engine
     writer: Engine
     feed: ChangeFeed = field(default_factory=ChangeFeed)
+    # On a SQLite file: tells a background check when nothing can have changed.
+    commits: SQLiteCommits | None = None
 
     def session(self, *, write: bool) -> Session:
         # The feed rides along so that commits can poke this process's event streams.
@@ -129,6 +160,8 @@ class Database:
 
     def dispose(self) -> None:
         self.feed.close()
+        if self.commits is not None:
+            self.commits.close()
         self.reader.dispose()
         self.writer.dispose()
 
@@ -220,7 +253,9 @@ def open_database(settings: Settings) -> Database:
         event.listen(writer, "begin", turns.begin)
         event.listen(writer, "commit", turns.end)
         event.listen(writer, "rollback", turns.end)
-        return Database(reader=reader, writer=writer)
+        path = reader.url.database
+        commits = SQLiteCommits(path) if path and path != ":memory:" else None
+        return Database(reader=reader, writer=writer, commits=commits)
     # At most `db_pool_size` connections, never more (README "Database connections"). The
     # pre-ping (one round trip per checkout) replaces a connection that a database restart
     # or failover closed, so the first request after one is answered, not failed.

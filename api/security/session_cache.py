@@ -19,8 +19,18 @@ that finds its body kept needs no database at all. Every head read here is told 
 Login sessions in use are checked again in bulk, by a thread of the cache's own, every half
 re-check interval (`Recheck`: one query for up to 500 sessions): a phone that polls keeps its
 entry fresh without a request ever waiting for the check, however many phones there are, and
-the heads read with it mend any poke that was lost. A session is dropped from memory once it
-goes unused for a minute; an API token is checked again by its next request, as before.
+the heads read with it mend any poke that was lost. The check reads plain columns, not rows
+(`Liveness`): an entry whose user row still reads the same is only marked fresh, one that
+reads otherwise is dropped for its next request to read again. Loading thousands of rows
+through the ORM every few seconds took the event loop's GIL for long enough to put hundreds of
+milliseconds on the p99 of every hot read (bench/RESULTS.md). A session is dropped from memory
+once it goes unused for a minute; an API token is checked again by its next request, as before.
+
+On a SQLite file the check is skipped while nothing at all was committed since the last one
+(`unchanged`, SQLite's data_version): what it found then still holds. There the query itself is
+the cost: SQLite's driver lets go of the GIL for every row it steps, and each row then waits
+for the event loop to hand it back, so under load 4,300 sessions took seconds to check instead
+of 60 ms, and entries aged out before they were renewed (bench/RESULTS.md).
 """
 
 import logging
@@ -32,6 +42,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, event
+from sqlalchemy import inspect as mapped
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
@@ -73,14 +84,37 @@ class Identity:
     heads: Heads
 
 
-# Checks a batch of login sessions at once: the identities of those still live, by session id.
-Recheck = Callable[[list[str], datetime], dict[str, Identity]]
+# What the background check compares of a user row: every column but its head, which moves
+# with every solo write (api/kernel/changes.py) and is read as a head.
+USER_STATE_COLUMNS = tuple(
+    column for key, column in mapped(User).columns.items() if key != "head_seq"
+)
+_USER_STATE_KEYS = tuple(key for key in mapped(User).columns.keys() if key != "head_seq")
+
+
+def user_state(user: User) -> tuple[Any, ...]:
+    """A user row's values in USER_STATE_COLUMNS' order."""
+    return tuple(getattr(user, key) for key in _USER_STATE_KEYS)
+
+
+@dataclass(frozen=True)
+class Liveness:
+    """What the background check reads of a login session still live."""
+
+    expires_at: datetime
+    user_state: tuple[Any, ...]
+    heads: Heads
+
+
+# Checks a batch of login sessions at once: those still live, by session id.
+Recheck = Callable[[list[str], datetime], dict[str, Liveness]]
 
 
 @dataclass(frozen=True)
 class _Entry:
     identity: Identity  # its rows belong to no session: each hit merges copies into its own
     checked_at: float
+    user_state: tuple[Any, ...]  # of identity.user, for the background check to compare
 
 
 _HEADS = select(
@@ -97,8 +131,13 @@ class SessionCache:
         recheck: Recheck | None = None,
         now: Callable[[], datetime] | None = None,
         timer: Callable[[], float] = time.monotonic,
+        unchanged: Callable[[], bool] | None = None,
     ) -> None:
         self._recheck, self._feed, self._timer = recheck_seconds, feed, timer
+        # Whether nothing was committed to the database since its previous call, where that
+        # can be told; and since when (by `timer`) the background check found nothing ended.
+        self._unchanged = unchanged
+        self._checked_since: float | None = None
         self._entries: dict[str, _Entry] = {}
         self._used: dict[str, float] = {}
         self._lock = threading.Lock()
@@ -121,12 +160,12 @@ class SessionCache:
             if found is not None:
                 self._used[key] = self._timer()
                 return found
-        generation = self._generation
+        generation, asked_at = self._generation, self._timer()
         identity = check()
         self._note_heads(identity.user.id, identity.heads, identity.couple)
         if self._recheck > 0:
             if self._feed.hears_everything:
-                self._remember(key, identity, generation)
+                self._remember(key, identity, generation, asked_at)
             else:
                 self._feed.listen()  # remembered from the next checks on, once it hears
         return identity
@@ -178,6 +217,8 @@ class SessionCache:
         """Check every login session in use against the database again, at once; drop those
         that ended and those no one used for a while. What the background thread does."""
         assert self._recheck_sessions is not None and self._now is not None
+        # Looked at before the clock is read: a commit after the look is found by the next one.
+        quiet = self._unchanged is not None and self._unchanged()
         started, now = self._timer(), self._now()
         with self._lock:
             generation = self._generation
@@ -187,29 +228,49 @@ class SessionCache:
                 del self._entries[key]
             self._used = {k: used for k, used in self._used.items() if k in self._entries}
             keys = [k for k in self._entries if k.startswith(_SESSION)]
+            if quiet and self._checked_since is not None:
+                self._renew_unchanged(keys, self._checked_since, started)
+                return
+        self._checked_since = None
         for first in range(0, len(keys), _RECHECK_BATCH):
             batch = keys[first : first + _RECHECK_BATCH]
             live = self._recheck_sessions([k.removeprefix(_SESSION) for k in batch], now)
-            for identity in live.values():
-                self._note_heads(identity.user.id, identity.heads, identity.couple)
-            self._renew(batch, live, generation, started)
+            for identity, heads in self._renew(batch, live, generation, started):
+                self._note_heads(identity.user.id, heads, identity.couple)
+        self._checked_since = started
+
+    def _renew_unchanged(self, keys: list[str], since: float, checked_at: float) -> None:
+        """Nothing was committed since `since`: an entry checked since then still holds. One
+        asked for earlier and not yet checked in the background ages out as usual."""
+        for key in keys:
+            held = self._entries.get(key)
+            if held is not None and held.checked_at >= since:
+                self._entries[key] = replace(held, checked_at=checked_at)
 
     def _renew(
-        self, keys: list[str], live: dict[str, Identity], generation: int, checked_at: float
-    ) -> None:
+        self, keys: list[str], live: dict[str, Liveness], generation: int, checked_at: float
+    ) -> list[tuple[Identity, Heads]]:
+        """Mark fresh the entries the check found unchanged, drop the others; the heads read
+        for those kept, to be noted once the lock is let go."""
+        kept: list[tuple[Identity, Heads]] = []
         with self._lock:
             if self._forgotten.get(None, 0) > generation:
-                return  # everything was forgotten meanwhile: nothing read before may come back
+                return kept  # everything was forgotten meanwhile: nothing read before may count
             for key in keys:
-                identity = live.get(key.removeprefix(_SESSION))
                 held = self._entries.get(key)
                 if held is None:
                     continue  # forgotten (or dropped) while checked: not brought back
-                if identity is None:
-                    del self._entries[key]
-                elif self._forgotten.get(identity.user.id, 0) <= generation:
-                    # Read by a session now closed: its rows already belong to none.
-                    self._entries[key] = _Entry(identity, checked_at)
+                found = live.get(key.removeprefix(_SESSION))
+                if (
+                    found is None
+                    or found.user_state != held.user_state
+                    or found.expires_at != held.identity.trusted_until
+                ):
+                    del self._entries[key]  # ended, or changed: its next request reads it again
+                elif self._forgotten.get(held.identity.user.id, 0) <= generation:
+                    self._entries[key] = replace(held, checked_at=checked_at)
+                    kept.append((held.identity, found.heads))
+        return kept
 
     def _check_in_background(self) -> None:
         failing = False
@@ -261,14 +322,15 @@ class SessionCache:
         user = db.merge(held.user, load=False)
         return replace(held, user=user, couple=couple, heads=heads)
 
-    def _remember(self, key: str, identity: Identity, generation: int) -> None:
+    def _remember(self, key: str, identity: Identity, generation: int, asked_at: float) -> None:
         held = _held(identity)
         with self._lock:
             if generation != self._generation:
                 return
             if len(self._entries) >= _MAX_ENTRIES:
                 self._drop_stale()
-            self._entries[key] = _Entry(held, self._timer())
+            # As old as the question: what was committed while it was read may not be in it.
+            self._entries[key] = _Entry(held, asked_at, user_state(held.user))
             self._used[key] = self._timer()
             if self._checker is None:
                 self._start_checking()

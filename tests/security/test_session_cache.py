@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from tests.factories import (
     PASSWORD,
@@ -22,7 +23,7 @@ from tests.factories import (
     token_bearer,
 )
 from tests.mailbox import Mailbox
-from tests.support import FrozenClock, held_in_memory, revoke_unannounced
+from tests.support import FrozenClock, held_in_memory, kept_engine, revoke_unannounced
 
 pytestmark = pytest.mark.usefixtures("content")
 
@@ -47,6 +48,24 @@ def test_a_revocation_nobody_announced_holds_no_longer_than_the_recheck(
         assert time.monotonic() - checked < RECHECK_SECONDS + 1, "still live past the recheck"
         time.sleep(0.05)
     assert client.get("/v1/today", headers=bearer(tokens)).status_code == 401
+
+
+def test_a_profile_change_nobody_announced_shows_within_the_recheck(
+    client: TestClient, app: FastAPI, database_url: str
+) -> None:
+    # The background check compares the user row it reads with the one held: a change no
+    # process was told of is served no longer than the re-check interval.
+    tokens = register(client)
+    held_in_memory(client, app, bearer(tokens))
+    with kept_engine(database_url).begin() as connection:
+        connection.execute(
+            text("UPDATE user_account SET display_name = 'Renamed' WHERE id = :id"),
+            {"id": tokens["user"]["id"]},
+        )
+    changed = time.monotonic()
+    while client.get("/v1/me", headers=bearer(tokens)).json()["display_name"] != "Renamed":
+        assert time.monotonic() - changed < RECHECK_SECONDS + 1, "still the old name"
+        time.sleep(0.05)
 
 
 @pytest.mark.parametrize("settings_overrides", [{"session_recheck_seconds": 0}])

@@ -18,7 +18,13 @@ from sqlmodel import Session, col, select
 from api.kernel.errors import Unauthorized
 from api.models import AuthSession, Couple, RefreshToken, User
 from api.security.jwt import AccessClaims, Keyring
-from api.security.session_cache import Heads, Identity, forget_on_commit
+from api.security.session_cache import (
+    USER_STATE_COLUMNS,
+    Heads,
+    Identity,
+    Liveness,
+    forget_on_commit,
+)
 
 
 @dataclass(frozen=True)
@@ -156,8 +162,10 @@ _LIVE_USER = (
 )
 
 
+# Plain columns, no rows: the background check compares them with what memory holds.
 _LIVE_SESSIONS = (
-    select(AuthSession.id, User, Couple, AuthSession.expires_at)
+    select(AuthSession.id, AuthSession.expires_at, User.head_seq, Couple.head_seq)
+    .add_columns(*USER_STATE_COLUMNS)
     .join(User, col(User.id) == AuthSession.user_id)
     .outerjoin(Couple, col(Couple.id) == User.couple_id)
     .where(
@@ -168,16 +176,16 @@ _LIVE_SESSIONS = (
 )
 
 
-def live_identities(engine: Engine, session_ids: list[str], now: datetime) -> dict[str, Identity]:
-    """Of these login sessions, the identities of those still live, by session id: what the
-    session cache checks again in the background."""
-    with Session(engine) as db:
-        rows = db.exec(_LIVE_SESSIONS, params={"session_ids": session_ids, "now": now}).all()
+def live_sessions(engine: Engine, session_ids: list[str], now: datetime) -> dict[str, Liveness]:
+    """Of these login sessions, those still live, by session id: what the session cache
+    checks again in the background."""
+    with engine.connect() as connection:
+        rows = connection.execute(_LIVE_SESSIONS, {"session_ids": session_ids, "now": now})
         return {
-            session_id: Identity(
-                user, couple, session_id, None, expires_at, _heads_of(user, couple)
+            session_id: Liveness(
+                expires_at, tuple(state), Heads(solo, None if couple is None else couple)
             )
-            for session_id, user, couple, expires_at in rows
+            for session_id, expires_at, solo, couple, *state in rows
         }
 
 
