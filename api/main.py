@@ -13,6 +13,7 @@ from api.edge.conditional import install_conditional
 from api.edge.contract import finish
 from api.edge.docs import install_docs
 from api.edge.hardening import install_hardening
+from api.edge.hot_reads import HotDoor
 from api.edge.idempotency import install_idempotency
 from api.edge.metrics import install_metrics
 from api.edge.observability import RequestLogMiddleware, configure_logging
@@ -100,7 +101,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     install_idempotency(app)
     # The busiest routes first: a request is matched against the routes in this order (and
     # /v1/today was the 40th tried). The documentation groups them by tag whatever the order.
-    for router in (
+    routers = (
         health.router,
         assignments.router,
         sync.router,
@@ -117,9 +118,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         devices.router,
         tokens.router,
         auth.router,
-    ):
+    )
+    for router in routers:
         app.include_router(router)
     install_docs(app)
+    app.add_middleware(HotDoor, routes=[route for router in routers for route in router.routes])
     app.add_middleware(NoStoreByDefault)
     app.add_middleware(RateLimitHeaders)
     install_hardening(app, settings)

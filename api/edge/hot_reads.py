@@ -1,6 +1,6 @@
 """Hot reads answered from memory (SPEC.md §1, bench/RESULTS.md): the polls a phone makes most
 (today, me, the couple, one assignment, sync at the head) are answered, when this process can,
-before FastAPI resolves the route's dependencies, with no database and no threadpool.
+before routing and FastAPI's request handling (`HotDoor`), with no database and no threadpool.
 
 A hot route names its lane: given the caller, as this process knows them from memory
 (`caller_in_memory`: a fresh session check, the heads the change feed told it), the lane
@@ -13,7 +13,7 @@ The route itself (its parameters, its checks, its OpenAPI) stays the one definit
 only answers what the route would answer, from the same digest functions the route uses.
 """
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -22,6 +22,9 @@ from fastapi import Request, Response
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import BaseRoute, Match
+from starlette.types import ASGIApp, Receive, Send
+from starlette.types import Scope as AsgiScope
 
 from api.deps import Caller, caller_in_memory, count_quotas
 from api.edge.conditional import TAG_HEADER_LIMIT, NotModified, Rendered, check_modified
@@ -70,26 +73,53 @@ def _scopes_of(dependant: Dependant) -> frozenset[Scope]:
     return frozenset(found)
 
 
-class HotRoute(APIRoute):
-    """A route whose marked endpoint is tried from memory first."""
+class HotDoor:
+    """ASGI: the hot routes' lanes, tried before routing. Routing, FastAPI's request wrapper
+    and its exception middleware cost about a fifth of a read answered from memory
+    (bench/RESULTS.md), and a lane needs none of them. Installed innermost, so every header,
+    log line and metric the other middleware add still apply; whatever a lane does not answer
+    goes on to the router and the route as usual."""
 
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        full = super().get_route_handler()
-        lane: Lane | None = getattr(self.endpoint, _MARK, None)
-        if lane is None:
-            return full
-        marked = _Marked(_scopes_of(self.dependant), lane)
+    def __init__(self, app: ASGIApp, routes: Iterable[BaseRoute]) -> None:
+        self.app = app
+        self._lanes = [
+            (route, _Marked(_scopes_of(route.dependant), lane))
+            for route in routes
+            if isinstance(route, APIRoute)
+            and (lane := getattr(route.endpoint, _MARK, None)) is not None
+        ]
 
-        async def handler(request: Request) -> Response:
-            runtime: Runtime = request.app.state.runtime
-            # Counting quotas in Redis is a network trip: off the event loop, then.
-            if runtime.limiter.counts_here:
-                answered = _answer(request, runtime, marked)
-            else:
-                answered = await run_in_threadpool(_answer, request, runtime, marked)
-            return answered if answered is not None else await full(request)
+    async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            for route, marked in self._lanes:
+                match, child_scope = route.matches(scope)
+                if match is Match.FULL:
+                    # The route and its path parameters, as routing would set them: the log
+                    # line and the metrics name the route.
+                    scope.update(child_scope)
+                    response = await _answered(Request(scope, receive), marked)
+                    if response is not None:
+                        await response(scope, receive, send)
+                        return
+                    break
+        await self.app(scope, receive, send)
 
-        return handler
+
+async def _answered(request: Request, marked: _Marked) -> Response | None:
+    runtime: Runtime = request.app.state.runtime
+    try:
+        # Counting quotas in Redis is a network trip: off the event loop, then.
+        if runtime.limiter.counts_here:
+            return _answer(request, runtime, marked)
+        return await run_in_threadpool(_answer, request, runtime, marked)
+    except Exception as error:
+        # Answered as the route's own refusal would be (a 304, a 429): the app's handler.
+        handlers: dict[Any, Callable[..., Any]] = request.app.exception_handlers
+        for kind in type(error).__mro__:
+            if kind in handlers:
+                response: Response = await handlers[kind](request, error)
+                return response
+        raise
 
 
 def _answer(request: Request, runtime: Runtime, marked: _Marked) -> Response | None:

@@ -20,7 +20,7 @@ from api.edge.conditional import (
     tag,
 )
 from api.edge.contract.examples import PAUSED_EXAMPLE
-from api.edge.hot_reads import HotRoute, Kept, answered_from_memory
+from api.edge.hot_reads import Kept, answered_from_memory
 from api.edge.idempotency import IdempotencyDep
 from api.edge.runtime import Runtime
 from api.kernel.db import in_one_trip
@@ -45,9 +45,7 @@ from api.services.assignments import answering, comments, delivery, reactions
 from api.services.assignments.reveal import assignment_out
 from api.services.rituals import pauses
 
-router = APIRouter(
-    tags=["assignment"], responses=problem_responses(401, 403, 429), route_class=HotRoute
-)
+router = APIRouter(tags=["assignment"], responses=problem_responses(401, 403, 429))
 
 # `"3"` as PUT sends it, or `W/"3.<digest>"` as the conditional reads send it
 # (api/edge/conditional.py).

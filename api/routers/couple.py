@@ -15,7 +15,7 @@ from api.edge.conditional import (
     tag,
 )
 from api.edge.contract.examples import NUDGE_PROBLEM_EXAMPLE, PAUSE_LIMIT_EXAMPLE
-from api.edge.hot_reads import HotRoute, Kept, answered_from_memory
+from api.edge.hot_reads import Kept, answered_from_memory
 from api.edge.idempotency import IdempotencyDep
 from api.edge.runtime import Runtime
 from api.kernel.days import local_day
@@ -34,7 +34,6 @@ router = APIRouter(
     prefix="/v1/couple",
     tags=["couple"],
     responses=problem_responses(401, 403, 429),
-    route_class=HotRoute,
 )
 
 

@@ -13,7 +13,7 @@ from api.edge.conditional import (
     conditional_responses,
     tag,
 )
-from api.edge.hot_reads import HotRoute, Kept, answered_from_memory
+from api.edge.hot_reads import Kept, answered_from_memory
 from api.edge.runtime import Runtime
 from api.kernel.errors import problem_responses
 from api.routers.content import CatalogDep
@@ -22,9 +22,7 @@ from api.security.scopes import Scope
 from api.services.accounts import account
 from api.services.accounts.presenter import user_out
 
-router = APIRouter(
-    prefix="/v1/me", tags=["me"], responses=problem_responses(401, 403, 429), route_class=HotRoute
-)
+router = APIRouter(prefix="/v1/me", tags=["me"], responses=problem_responses(401, 403, 429))
 
 
 def _profile(caller: Caller, runtime: Runtime) -> tuple[str, Rendered]:

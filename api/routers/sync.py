@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import Caller, Now, RuntimeDep, Scoped
 from api.edge.conditional import IfNoneMatch, Rendered, check_modified, conditional_responses, tag
-from api.edge.hot_reads import HotRoute, Kept, answered_from_memory
+from api.edge.hot_reads import Kept, answered_from_memory
 from api.edge.runtime import Runtime
 from api.kernel import changes
 from api.kernel.errors import problem_responses
@@ -23,7 +23,6 @@ router = APIRouter(
     prefix="/v1/sync",
     tags=["sync"],
     responses=problem_responses(401, 403, 429),
-    route_class=HotRoute,
 )
 _PULL_JSON = TypeAdapter(PullOut)
 # What a pull takes (its Query constraints below).

@@ -3,12 +3,14 @@ session check and knows the heads of their spaces, today, one assignment, the co
 profile and a pull at the head are answered with no statement sent, exactly as the route
 would answer them: the same body and tag, the same quotas counted, the same refusals."""
 
+import logging
 import time
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
 from tests.factories import answer, api_token, bearer, make_couple, register, token_bearer
@@ -63,6 +65,43 @@ def test_a_hot_read_held_in_memory_sends_no_statement(
     assert sent == 0
     assert not_modified[0].status_code == 304 and not_modified[0].content == b""
     assert not_modified[0].headers["etag"] == first.headers["etag"]
+
+
+def _assignment_reads(metrics: str) -> float:
+    """GET /v1/assignments/{assignment_id} answered 200, as /metrics counts them."""
+    found = [
+        sample.value
+        for family in text_string_to_metric_families(metrics)
+        for sample in family.samples
+        if sample.name == "http_requests_total"
+        and sample.labels
+        == {"method": "GET", "route": "/v1/assignments/{assignment_id}", "status": "200"}
+    ]
+    return found[0] if found else 0.0
+
+
+def test_a_read_from_memory_is_seen_by_every_middleware(
+    client: TestClient, app: FastAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Answered before routing, a hot read still gets what the middleware around the routes
+    # give every answer: its request id, its quota, its log line and its count under the
+    # route's template (never the raw path, which holds an id).
+    a, _ = make_couple(client)
+    path = hot_paths(client, a)["assignment"]
+    held_in_memory(client, app, bearer(a))
+    client.get(path, headers=bearer(a))
+    before = _assignment_reads(client.get("/metrics").text)
+    responses: list[Any] = []
+    with caplog.at_level(logging.INFO, logger="api.access"):
+        sent = count_statements(app, lambda: responses.append(client.get(path, headers=bearer(a))))
+    assert sent == 0
+    response = responses[0]
+    assert response.status_code == 200
+    assert response.headers["x-request-id"]
+    assert int(response.headers["ratelimit-remaining"]) >= 0
+    logged = [r for r in caplog.records if r.name == "api.access"]
+    assert [(r.route, r.status) for r in logged] == [("/v1/assignments/{assignment_id}", 200)]
+    assert _assignment_reads(client.get("/metrics").text) == before + 1
 
 
 @pytest.mark.parametrize("name", HOT)
