@@ -116,15 +116,19 @@ class DeclaredBodyLimit:
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and self._declared_too_large(Headers(scope=scope)):
+        if scope["type"] == "http" and self._declared_too_large(scope["headers"]):
             await http_problem(413)(scope, receive, send)
             return
         await self.app(scope, receive, send)
 
-    def _declared_too_large(self, headers: Headers) -> bool:
-        length = headers.get("content-length", "")
-        # ASCII only: "²" is a digit to str.isdigit() but not to int().
-        return length.isascii() and length.isdigit() and int(length) > self.max_bytes
+    def _declared_too_large(self, headers: list[tuple[bytes, bytes]]) -> bool:
+        # The raw headers, not a Headers built for it: this runs for every request. Servers
+        # send names in lower case (ASGI), and a second Content-Length is refused by them.
+        for name, value in headers:
+            if name == b"content-length":
+                # bytes.isdigit() is ASCII digits only ("²" would be a digit to a str's).
+                return value.isdigit() and int(value) > self.max_bytes
+        return False
 
 
 class RefuseNul:
@@ -178,6 +182,8 @@ def _nul_spelling(content_type: str) -> re.Pattern[bytes] | None:
     parses. The type is read as each parser reads it, since the check must see every body
     that gets parsed: FastAPI takes `application/json` and every `application/*+json`, in
     any case and with parameters; Starlette's forms go by python-multipart's reading."""
+    if not content_type:
+        return None  # no body to parse (a GET): the common case, spared the parsing below
     message = email.message.Message()
     message["content-type"] = content_type
     if message.get_content_maintype() == "application":

@@ -37,10 +37,23 @@ class RequestMetrics:
             registry=registry,
         )
 
+        # Each label set's two series, looked up once: `labels()` takes a lock and builds a
+        # key on every call, a cost every request paid twice (bench/RESULTS.md).
+        self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
-        labels = (method if method in KNOWN_METHODS else "other", route, str(status))
-        self.requests.labels(*labels).inc()
-        self.latency.labels(*labels).observe(seconds)
+        # Keyed as labelled: an invented method is "other", so it cannot grow the dict.
+        key = (method if method in KNOWN_METHODS else "other", route, status)
+        found = self._series.get(key)
+        if found is None:
+            labels = (key[0], route, str(status))
+            found = self._series[key] = (
+                self.requests.labels(*labels),
+                self.latency.labels(*labels),
+            )
+        requests, latency = found
+        requests.inc()
+        latency.observe(seconds)
 
 
 class MetricsMiddleware:

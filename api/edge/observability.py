@@ -25,6 +25,10 @@ class _RequestIdFilter(logging.Filter):
 
 
 def configure_logging(level: str) -> None:
+    # No line carries the caller's file and line, thread or process: not collecting them is
+    # the logging HOWTO's "Optimization", a fifth of an access line's cost (bench/RESULTS.md).
+    logging._srcfile = None
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
         JsonFormatter(
