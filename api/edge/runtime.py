@@ -66,13 +66,15 @@ class Runtime:
             limiter=RateLimiter(settings.redis_url, settings.rate_limit_key_prefix),
             mail=MailCourier.from_settings(settings, database, clock),
             clock=clock,
-            catalog=CatalogCache(database.reader, settings.content_cache_seconds),
+            catalog=CatalogCache(
+                database.reader, settings.content_cache_seconds, unchanged=database.commit_watch()
+            ),
             session_cache=SessionCache(
                 settings.session_recheck_seconds,
                 database.feed,
                 recheck=partial(live_sessions, database.reader),
                 now=clock.now,
-                unchanged=None if database.commits is None else database.commits.unchanged,
+                unchanged=database.commit_watch(),
             ),
             # The newest signing key: the same in every process, private to the deployment.
             etags=ETags(keyring.keys[keyring.signing_kid]),

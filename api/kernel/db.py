@@ -129,8 +129,9 @@ class Database:
     reader: Engine
     writer: Engine
     feed: ChangeFeed = field(default_factory=ChangeFeed)
-    # On a SQLite file: tells a background check when nothing can have changed.
-    commits: SQLiteCommits | None = None
+    # A SQLite file's path: what tells a background check when nothing can have changed.
+    sqlite_path: str | None = None
+    _watches: list[SQLiteCommits] = field(default_factory=list)
 
     def session(self, *, write: bool) -> Session:
         # The feed rides along so that commits can poke this process's event streams.
@@ -158,10 +159,19 @@ class Database:
         # SQLite's WAL read transaction is a snapshot from its first read on.
         return Session(engine, expire_on_commit=False, info={"feed": self.feed})
 
+    def commit_watch(self) -> Callable[[], bool] | None:
+        """Whether nothing was committed since the previous call, on a SQLite file (None
+        elsewhere). Each caller gets its own: each has a previous call of its own."""
+        if self.sqlite_path is None:
+            return None
+        watch = SQLiteCommits(self.sqlite_path)
+        self._watches.append(watch)
+        return watch.unchanged
+
     def dispose(self) -> None:
         self.feed.close()
-        if self.commits is not None:
-            self.commits.close()
+        for watch in self._watches:
+            watch.close()
         self.reader.dispose()
         self.writer.dispose()
 
@@ -254,8 +264,8 @@ def open_database(settings: Settings) -> Database:
         event.listen(writer, "commit", turns.end)
         event.listen(writer, "rollback", turns.end)
         path = reader.url.database
-        commits = SQLiteCommits(path) if path and path != ":memory:" else None
-        return Database(reader=reader, writer=writer, commits=commits)
+        file = path if path and path != ":memory:" else None
+        return Database(reader=reader, writer=writer, sqlite_path=file)
     # At most `db_pool_size` connections, never more (README "Database connections"). The
     # pre-ping (one round trip per checkout) replaces a connection that a database restart
     # or failover closed, so the first request after one is answered, not failed.

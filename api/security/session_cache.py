@@ -217,7 +217,9 @@ class SessionCache:
         """Check every login session in use against the database again, at once; drop those
         that ended and those no one used for a while. What the background thread does."""
         assert self._recheck_sessions is not None and self._now is not None
-        # Looked at before the clock is read: a commit after the look is found by the next one.
+        # What a quiet look renews holds as of the look (`looked_at`); what the full check
+        # reads, as of after it (`started`), so a commit after the look is found by the next.
+        looked_at = self._timer()
         quiet = self._unchanged is not None and self._unchanged()
         started, now = self._timer(), self._now()
         with self._lock:
@@ -229,7 +231,7 @@ class SessionCache:
             self._used = {k: used for k, used in self._used.items() if k in self._entries}
             keys = [k for k in self._entries if k.startswith(_SESSION)]
             if quiet and self._checked_since is not None:
-                self._renew_unchanged(keys, self._checked_since, started)
+                self._renew_unchanged(keys, self._checked_since, looked_at)
                 return
         self._checked_since = None
         for first in range(0, len(keys), _RECHECK_BATCH):

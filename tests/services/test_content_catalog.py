@@ -1,18 +1,20 @@
 """The in-memory catalog: what it offers daily delivery, and when it is rebuilt."""
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, event, update
+from sqlalchemy import Engine, create_engine, event, make_url, update
 from sqlmodel import Session
 
-from api.content.cache import CatalogCache
+from api.content.cache import REFRESH_AHEAD, CatalogCache
 from api.content.catalog import ExerciseEntry
 from api.content.management import revise_exercise
 from api.content.schema import ChoiceExercise, ExerciseType
+from api.kernel.db import SQLiteCommits
 from api.models import Exercise
 from tests.factories import bearer, register
 
@@ -138,6 +140,47 @@ class TestCaching:
         assert entry(cache, "trust-01").retired is False
         timer.now += 2
         assert entry(cache, "trust-01").retired is True
+
+    @pytest.mark.usefixtures("mutable_content")
+    def test_a_catalog_near_its_end_is_rebuilt_in_the_background(
+        self, cache: CatalogCache, engine: Engine, timer: Timer
+    ) -> None:
+        # The hot reads answer only from a fresh catalog: it is rebuilt before it expires,
+        # and served meanwhile, so none of them waits for a rebuild.
+        built = cache.current()
+        retire_behind_the_cache(engine, "trust-01")
+        timer.now += 30 * REFRESH_AHEAD + 1
+        assert cache.fresh() is built
+        deadline = time.monotonic() + 5
+        while cache.fresh() is built:
+            assert time.monotonic() < deadline, "not rebuilt in the background"
+            time.sleep(0.01)
+        rebuilt = cache.fresh()
+        assert rebuilt is not None
+        found = rebuilt.exercise("trust-01")
+        assert found is not None and found.retired is True
+        timer.now += 30 * REFRESH_AHEAD  # a whole life again, from the rebuild
+        assert cache.fresh() is rebuilt
+
+    @pytest.mark.usefixtures("mutable_content")
+    def test_on_sqlite_a_rebuild_reads_nothing_while_nothing_was_committed(
+        self, engine: Engine, timer: Timer, queries: list[str], database_url: str
+    ) -> None:
+        if not database_url.startswith("sqlite"):
+            pytest.skip("PostgreSQL has no data_version: there every rebuild reads")
+        watch = SQLiteCommits(str(make_url(database_url).database))
+        cache = CatalogCache(engine, ttl_seconds=30, timer=timer, unchanged=watch.unchanged)
+        try:
+            built = cache.current()
+            read = len(queries)
+            timer.now += 31
+            assert cache.current() is built
+            assert len(queries) == read
+            retire_behind_the_cache(engine, "trust-01")
+            timer.now += 31
+            assert entry(cache, "trust-01").retired is True
+        finally:
+            watch.close()
 
     @pytest.mark.usefixtures("mutable_content")
     def test_own_writes_show_once_committed(self, cache: CatalogCache, engine: Engine) -> None:
