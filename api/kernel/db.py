@@ -12,6 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
+import anyio
 import psycopg
 from alembic import command
 from alembic.config import Config
@@ -131,6 +132,11 @@ class Database:
     feed: ChangeFeed = field(default_factory=ChangeFeed)
     # A SQLite file's path: what tells a background check when nothing can have changed.
     sqlite_path: str | None = None
+    # The threads that end requests' transactions (`get_session`), as many as there can be
+    # connections. Not the requests' own threads: a session waiting to commit holds its
+    # connection, so if it queued behind requests that each wait for a connection, neither
+    # would go on (32 logins at once hung every worker thread until the pool timed out).
+    ending: anyio.CapacityLimiter = field(default_factory=lambda: anyio.CapacityLimiter(1))
     _watches: list[SQLiteCommits] = field(default_factory=list)
 
     def session(self, *, write: bool) -> Session:
@@ -265,7 +271,8 @@ def open_database(settings: Settings) -> Database:
         event.listen(writer, "rollback", turns.end)
         path = reader.url.database
         file = path if path and path != ":memory:" else None
-        return Database(reader=reader, writer=writer, sqlite_path=file)
+        ending = anyio.CapacityLimiter(pool + queue + 1 + pool)  # the reader's, the writer's
+        return Database(reader=reader, writer=writer, sqlite_path=file, ending=ending)
     # At most `db_pool_size` connections, never more (README "Database connections"). The
     # pre-ping (one round trip per checkout) replaces a connection that a database restart
     # or failover closed, so the first request after one is answered, not failed.
@@ -282,7 +289,8 @@ def open_database(settings: Settings) -> Database:
     listen_url = make_url(settings.listen_database_url or settings.database_url)
     listen_dsn = listen_url.set(drivername="postgresql").render_as_string(hide_password=False)
     feed = ChangeFeed(listen_dsn, connect_args=connect_args)
-    return Database(reader=engine, writer=engine, feed=feed)
+    ending = anyio.CapacityLimiter(settings.db_pool_size)
+    return Database(reader=engine, writer=engine, feed=feed, ending=ending)
 
 
 def request_threads(settings: Settings) -> int:
@@ -320,10 +328,10 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     try:
         yield session
     except BaseException:
-        await _end(session, session.rollback)
+        await _end(database, session, session.rollback)
         raise
     else:
-        await _end(session, session.commit)
+        await _end(database, session, session.commit)
     finally:
         session.close()
 
@@ -344,9 +352,9 @@ async def in_one_trip(db: Session, work: Callable[[], T]) -> T:
     return await run_in_threadpool(work_and_commit)
 
 
-async def _end(session: Session, end: Callable[[], None]) -> None:
+async def _end(database: Database, session: Session, end: Callable[[], None]) -> None:
     if session.in_transaction() or session.new or session.dirty or session.deleted:
-        await run_in_threadpool(end)
+        await anyio.to_thread.run_sync(end, limiter=database.ending)
 
 
 def dialect_insert(db: Session, table: type[SQLModel]) -> postgresql.Insert | sqlite.Insert:

@@ -13,6 +13,7 @@ from api.deps import (
     count_address,
     refuse_api_tokens,
 )
+from api.kernel.db import in_one_trip
 from api.kernel.errors import problem_responses
 from api.schemas.account import (
     EmailVerificationConfirmIn,
@@ -77,7 +78,7 @@ def register(
     ),
     responses=problem_responses(401, 422, 429),
 )
-def token(
+async def token(
     form: Annotated[LoginForm, Form()],
     db: SessionDep,
     runtime: RuntimeDep,
@@ -85,11 +86,23 @@ def token(
     address: ClientAddress,
 ) -> TokenOut:
     settings = runtime.settings
-    runtime.limiter.hit(settings.login_limit_per_address, "login-address", address)
-    email = account.normalize_email(form.username)
-    runtime.limiter.hit(settings.login_limit_per_account, "login-account", email)
-    user = account.authenticate(db, runtime.hasher, email, form.password)
-    return token_out(sessions.start_session(db, runtime.tokens, user, now))
+
+    def work() -> TokenOut:
+        runtime.limiter.hit(settings.login_limit_per_address, "login-address", address)
+        email = account.normalize_email(form.username)
+        runtime.limiter.hit(settings.login_limit_per_account, "login-account", email)
+        # The password is checked on the reader: its hashing (tens of milliseconds) never
+        # holds SQLite's write lock, which the session's start then takes for its write alone.
+        with runtime.database.reading(db):
+            user, new_hash = account.authenticate(db, runtime.hasher, email, form.password)
+        if new_hash is not None:
+            user.password_hash = new_hash
+        return token_out(sessions.start_session(db, runtime.tokens, user, now))
+
+    # Work and commit in one trip: a session never holds its connection while it waits for a
+    # thread (32 logins at once, each waiting in a thread for a connection that sessions
+    # waiting for a thread held, hung the process until the pool timed out).
+    return await in_one_trip(db, work)
 
 
 @router.post(

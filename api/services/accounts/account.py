@@ -65,15 +65,17 @@ def register(
     return user
 
 
-def authenticate(db: Session, hasher: PasswordHasher, email: str, password: str) -> User:
-    """The account for these credentials; unknown email and wrong password look the same."""
+def authenticate(
+    db: Session, hasher: PasswordHasher, email: str, password: str
+) -> tuple[User, str | None]:
+    """The account for these credentials, and its password hashed anew when the hash's
+    parameters are out of date (the caller stores it where it writes); unknown email and
+    wrong password look the same. Writes nothing, so it can run on the reader."""
     user = db.exec(select(User).where(User.email == normalize_email(email))).first()
     matches, new_hash = hasher.verify(password, user.password_hash if user else None)
     if user is None or not matches:
         raise Unauthorized("Incorrect email or password.")
-    if new_hash is not None:
-        user.password_hash = new_hash
-    return user
+    return user, new_hash
 
 
 def confirm_password(hasher: PasswordHasher, user: User, password: str) -> None:
