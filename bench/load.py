@@ -66,13 +66,21 @@ def require_wrk() -> str:
 _PRIMING_CONNECTIONS = 8
 
 
-def prime(base_url: str, requests: list[Request]) -> None:
+def prime(base_url: str, requests: list[Request], workers: int = 1) -> None:
     """Send every read once: a phone that polls has polled before, so what a measurement
     sees is the steady state of many callers (their sessions checked, their day's assignment
     made), not each one's first request, which a short run over thousands of tokens would
-    mostly be. Writes are left alone: sending one changes what the measured run does."""
-    reads = [r for r in requests if r.method == "GET"]
+    mostly be. Writes are left alone: sending one changes what the measured run does.
 
+    Each process keeps its own memory, and a connection stays with the process that accepted
+    it: with several workers every read goes out on fresh connections, three times a worker,
+    so that each process has most likely seen it (a miss is left in 1 of 2**passes)."""
+    reads = [r for r in requests if r.method == "GET"]
+    for _ in range(1 if workers == 1 else 3 * workers):
+        _send_once(base_url, reads)
+
+
+def _send_once(base_url: str, reads: list[Request]) -> None:
     def send(share: list[Request]) -> None:
         with httpx.Client(base_url=base_url, timeout=30) as http:
             for request in share:
